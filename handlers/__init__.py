@@ -1,0 +1,40 @@
+"""Telegram handlers, one module per feature; `register` wires them in a deliberate order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram import Update
+
+from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
+from handlers.access import enforce_allow_lists
+from handlers.admin import grant_command, stats_command
+from handlers.errors import error_handler
+from handlers.help import help_command, models_command, start_command
+from handlers.quota import quota_command
+from handlers.video import photo_message, retry_button, unusable_file, video_command
+
+# Photos and files: the handler decides whether a group post addresses us (caption "/video ...")
+# and explains files it cannot use (a PDF, a 30 MB image).
+PHOTOS_AND_FILES = filters.PHOTO | filters.Document.ALL
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add every handler. Group -1 (allow-lists) runs first and can stop an update."""
+    application.add_handler(TypeHandler(Update, enforce_allow_lists), group=-1)
+
+    application.add_handler(CommandHandler("start", start_command))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("models", models_command))
+    application.add_handler(CommandHandler("quota", quota_command))
+    application.add_handler(CommandHandler("grant", grant_command))
+    application.add_handler(CommandHandler("stats", stats_command))
+    application.add_handler(CommandHandler("video", video_command))
+    # Media with a caption is not a command to PTB, so photos and files are matched by type.
+    application.add_handler(MessageHandler(PHOTOS_AND_FILES, photo_message))
+    # A sticker sent privately gets an explanation (in groups stickers are just chatter).
+    application.add_handler(MessageHandler(PRIVATE & filters.Sticker.ALL, unusable_file))
+    application.add_handler(CallbackQueryHandler(retry_button, pattern=f"^{RETRY_CALLBACK_PREFIX}"))
+    application.add_error_handler(error_handler)  # type: ignore[arg-type]
