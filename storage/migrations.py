@@ -1,0 +1,154 @@
+"""Versioned schema: migration N brings `PRAGMA user_version` from N-1 to N, each in its own transaction.
+
+Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import aiosqlite
+
+from storage.errors import SchemaVersionError
+
+logger = logging.getLogger(__name__)
+
+_V1 = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT,
+    language_code TEXT,
+    language_override TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE chats (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    title TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE jobs (
+    -- seq orders jobs (oldest first) and never reuses a number; id is what callers see.
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL,
+    chat_id INTEGER NOT NULL,
+    chat_type TEXT NOT NULL,
+    thread_id INTEGER,
+    user_message_id INTEGER NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    status_message_id INTEGER,
+    request_json TEXT NOT NULL,
+    model TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('sync', 'async')),
+    n INTEGER NOT NULL CHECK (n >= 1),
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+    reserved_cents INTEGER NOT NULL CHECK (reserved_cents >= 0),
+    charged_cents INTEGER NOT NULL DEFAULT 0 CHECK (charged_cents >= 0),
+    delivered_count INTEGER NOT NULL DEFAULT 0 CHECK (delivered_count >= 0),
+    upstream_task_id TEXT,
+    -- JSON array of the finished videos' URLs (valid for 24 h), so a download can resume after a restart.
+    result_urls TEXT,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', 'generating', 'downloading',
+                                         'uploading', 'delivered', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    error_kind TEXT,
+    error_message TEXT,
+    language TEXT,
+    period_key TEXT NOT NULL,
+    user_notified INTEGER NOT NULL DEFAULT 0 CHECK (user_notified IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+) STRICT;
+
+CREATE INDEX jobs_by_user_state ON jobs (user_id, state);
+CREATE INDEX jobs_by_state ON jobs (state, seq);
+CREATE INDEX jobs_by_created ON jobs (created_at);
+CREATE INDEX jobs_by_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE job_images (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    mime_type TEXT NOT NULL CHECK (mime_type LIKE 'image/%'),
+    data BLOB NOT NULL,
+    PRIMARY KEY (job_id, position)
+) STRICT;
+
+-- Money history, kept forever. Amounts are positive; kind says how they count:
+-- reserve adds to the period's committed money, refund takes back, charge turns reserved money
+-- into spent money (no change to committed), grant raises the user's budget for the period.
+CREATE TABLE spend_ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL,
+    job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('reserve', 'refund', 'charge', 'grant')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    period_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    note TEXT,
+    actor_id INTEGER
+) STRICT;
+
+CREATE INDEX spend_ledger_by_user_period ON spend_ledger (user_id, period_key);
+CREATE INDEX spend_ledger_by_period ON spend_ledger (period_key, kind);
+CREATE INDEX spend_ledger_by_job ON spend_ledger (job_id);
+CREATE INDEX spend_ledger_by_created ON spend_ledger (created_at, kind);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a script into complete SQL statements (trigger bodies and quoted semicolons stay whole)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement at end of script: {pending.strip()[:80]!r}")
+    return statements
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The migration number the file is at (`PRAGMA user_version`)."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def apply_migrations(conn: aiosqlite.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Bring the schema up to date and return its version; safe when several processes start at once.
+
+    The connection must be in autocommit mode (isolation_level=None). Each migration runs in its own
+    BEGIN IMMEDIATE transaction and re-reads the version inside it, so a concurrent start-up that got
+    there first is noticed instead of applied twice.
+    """
+    target = len(migrations)
+    for number, script in enumerate(migrations, start=1):
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = await schema_version(conn)
+            if current > target:
+                raise SchemaVersionError(
+                    f"database schema version {current} is newer than this code supports ({target})"
+                )
+            if current < number:
+                for statement in split_statements(script):
+                    await conn.execute(statement)
+                # PRAGMA takes no parameters; `number` is an int from enumerate, not outside input.
+                await conn.execute(f"PRAGMA user_version = {number:d}")
+                logger.info("applied database migration %d", number)
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.rollback()
+            raise
+    return await schema_version(conn)
