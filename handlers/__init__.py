@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
 from handlers.access import enforce_allow_lists
@@ -37,4 +44,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # A sticker sent privately gets an explanation (in groups stickers are just chatter).
     application.add_handler(MessageHandler(PRIVATE & filters.Sticker.ALL, unusable_file))
     application.add_handler(CallbackQueryHandler(retry_button, pattern=f"^{RETRY_CALLBACK_PREFIX}"))
-    application.add_error_handler(error_handler)  # type: ignore[arg-type]
+    application.add_error_handler(error_handler)

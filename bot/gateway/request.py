@@ -160,10 +160,14 @@ def _check_official_only_fields(request: VideoRequest, spec: ModelSpec) -> None:
             )
         return
     if request.seed is not None:
-        raise InvalidRequestError("seed_not_supported", f"{spec.id} does not take a seed; Official models do.")
+        raise InvalidRequestError(
+            "seed_not_supported", f"{spec.id} does not take a seed; Official models do.", model=spec.id
+        )
     if request.negative_prompt is not None:
         raise InvalidRequestError(
-            "negative_not_supported", f"{spec.id} does not take a negative prompt; Official models do."
+            "negative_not_supported",
+            f"{spec.id} does not take a negative prompt; Official models do.",
+            model=spec.id,
         )
     if request.aspect_ratio is not None and request.aspect_ratio != ASPECT_RATIOS[spec.orientation]:  # type: ignore[index]
         raise InvalidRequestError(

@@ -1,0 +1,123 @@
+"""Wiring: builds the PTB Application, creates services on start-up and closes them on shutdown."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+)
+
+import handlers
+from bot.context import BotContext, BotData
+from bot.i18n import SUPPORTED_LANGUAGES, Translator
+from bot.logging_setup import configure_logging
+from bot.services import Services
+from bot.settings import Settings
+from storage import Database
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+COMMANDS = ("video", "models", "quota", "help")
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def build_application(settings: Settings) -> BotApplication:
+    """Build the Application for these settings (nothing is contacted until it starts)."""
+    token = settings.telegram_bot_token.get_secret_value()
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .context_types(context_types)
+        .defaults(Defaults(parse_mode="HTML", allow_sending_without_reply=True))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Updates are handled concurrently: one user's photo download never holds up another's command.
+        .concurrent_updates(True)
+        .connection_pool_size(64)
+        .media_write_timeout(120)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data.settings = settings
+    handlers.register(application)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    """Create the services, publish the command menu and resume unfinished jobs."""
+    data: BotData = application.bot_data
+    assert data.settings is not None, "build_application stores the settings"
+    services = await Services.create(application.bot, data.settings)
+    data.services = services
+    await _set_commands(application, services.texts)
+    await services.runner.resume()
+    logger.info("Bot @%s is up", application.bot.username)
+
+
+async def _post_stop(application: BotApplication) -> None:
+    """Stop taking new work; leave long jobs in the ledger for the next start."""
+    data: BotData = application.bot_data
+    if data.services is not None:
+        await data.services.runner.shutdown(timeout=SHUTDOWN_GRACE_SECONDS)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close connections and the database."""
+    data: BotData = application.bot_data
+    if data.services is not None:
+        await data.services.close()
+        data.services = None
+
+
+async def _set_commands(application: BotApplication, texts: Translator) -> None:
+    for language in SUPPORTED_LANGUAGES:
+        commands = [BotCommand(name, texts(language, f"command-{name}")[:256]) for name in COMMANDS]
+        code = None if language == "en" else language
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+def run_bot(settings: Settings) -> None:
+    """Configure logging and run until SIGINT/SIGTERM, by long polling or a webhook."""
+    secrets = [settings.telegram_bot_token.get_secret_value(), settings.apiyi_api_key.get_secret_value()]
+    secrets.append(settings.webhook_secret_token.get_secret_value())
+    configure_logging(settings.log_level, secrets)
+    application = build_application(settings)
+    if settings.webhook_url:
+        logger.info("Starting in webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        secret = settings.webhook_secret_token.get_secret_value() or None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        logger.info("Starting with long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def check_setup(settings: Settings) -> int:
+    """Validate settings and open (and migrate) the database; print one line; 0 when ready."""
+    try:
+        database = await Database.open(settings.database_path)
+        await database.close()
+        settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    except Exception as err:
+        print(f"Not ready: {type(err).__name__}: {err}")
+        return 1
+    print(f"Settings OK; database ready at {settings.database_path}")
+    return 0

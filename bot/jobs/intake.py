@@ -1,0 +1,206 @@
+"""Accepts a video request from a chat: validate, reserve the budget atomically, show status, queue."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.gateway.errors import InvalidRequestError
+from bot.i18n import Translator
+from bot.jobs.build import FrameImage, build_request
+from bot.jobs.money import format_usd
+from bot.jobs.requests import dump_request, restore_request
+from bot.jobs.runner import JobRunner
+from bot.settings import Settings
+from bot.video_options import VideoOptions
+from storage import Duplicate, Job, JobCreated, JobImage, JobMode, JobStore, NewJob, QuotaPolicy, Refused
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked, where, and which message to answer."""
+
+    chat_id: int
+    chat_type: str
+    thread_id: int | None
+    user_id: int
+    message_id: int
+    language: str
+
+    @property
+    def dedupe_key(self) -> str:
+        """The same Telegram message, delivered twice after a crash, makes one job."""
+        return f"{self.chat_id}:{self.message_id}"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The job exists and is queued (or already existed)."""
+
+    job: Job
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Nothing was reserved; `text` tells the user why (HTML)."""
+
+    text: str
+
+
+IntakeResult = Accepted | Rejected
+
+
+class JobIntake:
+    """The one service handlers call to start a generation."""
+
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        runner: JobRunner,
+        texts: Translator,
+        settings: Settings,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._jobs = jobs
+        self._runner = runner
+        self._texts = texts
+        self._settings = settings
+        self._wall_clock = wall_clock
+
+    async def submit(
+        self,
+        origin: Origin,
+        options: VideoOptions,
+        images: Sequence[FrameImage],
+        *,
+        dedupe_key: str | None = None,
+    ) -> IntakeResult:
+        """Validate and reserve; on success the job is queued and its status message will follow."""
+        try:
+            built = build_request(
+                options,
+                images,
+                default_model=self._settings.default_model,
+                generation_mode=self._settings.generation_mode,
+            )
+        except InvalidRequestError as err:
+            return Rejected(self.describe_invalid(origin.language, err))
+        return await self._reserve_and_start(
+            origin,
+            request_json=dump_request(built.request),
+            images=[(image.mime_type, image.data) for image in built.request.images],
+            model=built.spec.id,
+            mode=built.mode,
+            n=built.request.n,
+            price_cents=built.spec.price_cents,
+            dedupe_key=dedupe_key or origin.dedupe_key,
+        )
+
+    async def retry(self, origin: Origin, job_id: str) -> IntakeResult | None:
+        """Run a finished job's request again as a new job; None when the old job is not this user's."""
+        old = await self._jobs.get_job(job_id)
+        if old is None or old.user_id != origin.user_id:
+            return None
+        images = await self._jobs.job_images(old.id)
+        restore_request(old.request_json, images)  # still valid JSON for today's request model
+        return await self._reserve_and_start(
+            origin,
+            request_json=old.request_json,
+            images=list(images),
+            model=old.model,
+            mode=old.mode,
+            n=old.n,
+            price_cents=old.price_cents,
+            dedupe_key=f"retry:{old.id}:{origin.message_id}",
+        )
+
+    async def _reserve_and_start(
+        self,
+        origin: Origin,
+        *,
+        request_json: str,
+        images: list[tuple[str, bytes]],
+        model: str,
+        mode: JobMode,
+        n: int,
+        price_cents: int,
+        dedupe_key: str,
+    ) -> IntakeResult:
+        new_job = NewJob(
+            user_id=origin.user_id,
+            chat_id=origin.chat_id,
+            chat_type=origin.chat_type,
+            thread_id=origin.thread_id,
+            user_message_id=origin.message_id,
+            dedupe_key=dedupe_key,
+            request_json=request_json,
+            model=model,
+            mode=mode,
+            n=n,
+            price_cents=price_cents,
+            language=origin.language,
+            images=tuple(JobImage(mime, data) for mime, data in images),
+        )
+        settings = self._settings
+        policy = QuotaPolicy(
+            period=settings.quota_period,
+            user_budget_cents=settings.user_budget_cents,
+            max_active_jobs=settings.max_active_jobs_per_user,
+            global_budget_cents=settings.global_budget_cents,
+        )
+        outcome = await self._jobs.create_job(
+            new_job, policy=policy, unlimited=origin.user_id in settings.admin_user_ids, now=self._now()
+        )
+        if isinstance(outcome, Duplicate):
+            logger.info("Duplicate update for job %s ignored", outcome.job.id)
+            return Accepted(outcome.job, duplicate=True)
+        if isinstance(outcome, Refused):
+            return Rejected(self.describe_refusal(origin.language, outcome, cost=n * price_cents))
+        assert isinstance(outcome, JobCreated)
+        job = outcome.job
+        logger.info(
+            "Job %s queued: user=%s chat=%s model=%s mode=%s n=%d reserved=%d",
+            job.id,
+            job.user_id,
+            job.chat_id,
+            job.model,
+            job.mode,
+            job.n,
+            job.reserved_cents,
+        )
+        self._runner.start(job)
+        return Accepted(job)
+
+    def describe_invalid(self, language: str, err: InvalidRequestError) -> str:
+        """A request the rules refuse, in the user's language, ending with "nothing was charged"."""
+        key = f"invalid-{err.code}"
+        args = {str(k): str(v) for k, v in err.details.items()}
+        reason = self._texts(language, key, **args) if self._texts.has(language, key) else err.message
+        return self._texts(language, "invalid-request", reason=reason)
+
+    def describe_refusal(self, language: str, refused: Refused, *, cost: int) -> str:
+        """A request the budget refuses: what is left and when it resets."""
+        return self._texts(
+            language,
+            f"refused-{refused.reason}",
+            cost=format_usd(cost),
+            left=format_usd(refused.left_cents),
+            resets=format_reset(refused.resets_at),
+            active=str(refused.active_jobs),
+            limit=str(refused.max_active),
+        )
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._wall_clock(), UTC)
+
+
+def format_reset(moment: datetime) -> str:
+    """A reset time as people read it: "2026-11-24 00:00 UTC"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

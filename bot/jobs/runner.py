@@ -1,0 +1,152 @@
+"""Owns the asyncio tasks that run jobs: bounded concurrency, a visible queue, resume and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.jobs.pipeline import Failure, JobPipeline
+from bot.jobs.reporter import JobReporter
+from bot.progress import PhaseChanged
+from storage import Job, JobState, JobStore
+
+logger = logging.getLogger(__name__)
+
+MAINTENANCE_INTERVAL_SECONDS = 3600.0
+# Input photos of finished jobs are kept this long so "Try again" can reuse them.
+IMAGE_RETENTION = timedelta(days=1)
+
+
+class JobRunner:
+    """Runs each job in its own task, at most `max_concurrent` at a time, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        pipeline: JobPipeline,
+        max_concurrent: int,
+        retention: timedelta,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._jobs = jobs
+        self._pipeline = pipeline
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._retention = retention
+        self._wall_clock = wall_clock
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._waiting: list[str] = []
+        self._reporters: dict[str, JobReporter] = {}
+        self._maintenance: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def running_count(self) -> int:
+        """Jobs holding a slot right now."""
+        return len(self._tasks) - len(self._waiting)
+
+    @property
+    def waiting_count(self) -> int:
+        """Jobs waiting for a slot."""
+        return len(self._waiting)
+
+    def is_tracking(self, job_id: str) -> bool:
+        """True while the job's task is alive in this process."""
+        return job_id in self._tasks
+
+    def start(self, job: Job) -> None:
+        """Queue the job; it runs as soon as a slot is free. Never blocks the caller."""
+        if self._closing or job.id in self._tasks:
+            return
+        self._waiting.append(job.id)
+        reporter = self._pipeline.reporter_for(job, queue_position=len(self._waiting) - 1)
+        self._reporters[job.id] = reporter
+        task = asyncio.create_task(self._run(job, reporter), name=f"job-{job.id}")
+        self._tasks[job.id] = task
+        task.add_done_callback(functools.partial(self._forget, job.id))
+
+    async def _run(self, job: Job, reporter: JobReporter) -> None:
+        # The status message goes out at once, even when the job has to wait for a slot.
+        await self._pipeline.announce(job, reporter)
+        async with self._slots:
+            self._leave_queue(job.id)
+            await self._pipeline.run(job, reporter)
+
+    def _leave_queue(self, job_id: str) -> None:
+        if job_id in self._waiting:
+            self._waiting.remove(job_id)
+        for position, waiting_id in enumerate(self._waiting):
+            self._reporters[waiting_id].apply(PhaseChanged("queued", queue_position=position))
+
+    def _forget(self, job_id: str, _task: object = None) -> None:
+        self._tasks.pop(job_id, None)
+        self._reporters.pop(job_id, None)
+        if job_id in self._waiting:
+            self._leave_queue(job_id)
+
+    async def resume(self) -> None:
+        """After a start: finish what the ledger says is unfinished, tell users what they missed."""
+        for job in await self._jobs.unnotified_finished_jobs():
+            await self._notify_finished(job)
+        for job in await self._jobs.jobs_to_resume():
+            if job.mode == "sync" and job.state is not JobState.QUEUED and not job.result_urls:
+                # A cut stream cannot be picked up again: refund and offer a retry.
+                reporter = self._pipeline.reporter_for(job)
+                await self._pipeline.fail(job, reporter, Failure("interrupted", "stream cut by a restart"))
+                continue
+            logger.info("Resuming job %s in state %s", job.id, job.state)
+            self.start(job)
+        if self._maintenance is None:
+            self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
+
+    async def _notify_finished(self, job: Job) -> None:
+        reporter = self._pipeline.reporter_for(job)
+        if job.state is JobState.DELIVERED:
+            await self._jobs.mark_notified(job.id)
+            return
+        failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)
+        await self._pipeline.notify_failure(job, reporter, failure)
+
+    async def shutdown(self, *, timeout: float) -> None:
+        """Stop: cancel running jobs (the ledger keeps them for the next start) within `timeout`."""
+        self._closing = True
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        logger.info("Job runner stopped; %d job(s) left for the next start", len(tasks))
+
+    async def _maintain(self) -> None:
+        """Delete old finished jobs and stray temporary files, once now and then every hour."""
+        while True:
+            try:
+                now = datetime.fromtimestamp(self._wall_clock(), UTC)
+                removed = await self._jobs.cleanup(
+                    older_than=now - self._retention, images_older_than=now - IMAGE_RETENTION
+                )
+                strays = await asyncio.to_thread(self._remove_stray_workdirs)
+                logger.info("Maintenance: removed %d old job(s), %d stray folder(s)", removed, strays)
+            except Exception:
+                logger.exception("Maintenance failed")
+            await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
+
+    def _remove_stray_workdirs(self) -> int:
+        temp_dir = self._pipeline.temp_dir
+        if not temp_dir.is_dir():
+            return 0
+        removed = 0
+        for folder in temp_dir.glob("job-*"):
+            if folder.name.removeprefix("job-") not in self._tasks:
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(folder)
+                    removed += 1
+        return removed

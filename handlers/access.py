@@ -1,0 +1,40 @@
+"""Allow-lists: runs before every other handler and stops updates from people the operator did not allow."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.settings import Settings
+from handlers.common import language_of
+
+
+def is_allowed(settings: Settings, *, user_id: int | None, chat_id: int | None) -> bool:
+    """Everyone when no allow-list is set; else admins, listed users, and anyone in a listed chat."""
+    if not settings.allowed_user_ids and not settings.allowed_chat_ids:
+        return True
+    return (
+        user_id in settings.admin_user_ids
+        or user_id in settings.allowed_user_ids
+        or chat_id in settings.allowed_chat_ids
+    )
+
+
+async def enforce_allow_lists(update: Update, context: BotContext) -> None:
+    """Refuse politely (once per message, never for stray group chatter) and stop processing."""
+    user = update.effective_user
+    chat = update.effective_chat
+    settings = context.services.settings
+    if is_allowed(settings, user_id=user.id if user else None, chat_id=chat.id if chat else None):
+        return
+    message = update.effective_message
+    text = context.services.texts(language_of(update, context), "not-allowed")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif message is not None and chat is not None:
+        addressed = (message.text or message.caption or "").startswith("/")
+        if chat.type == ChatType.PRIVATE or addressed:
+            await message.reply_text(text, do_quote=True)
+    raise ApplicationHandlerStop

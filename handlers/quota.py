@@ -1,0 +1,53 @@
+"""/quota: what the user spent, what is left, when it resets, and what that still buys."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.gateway.catalog import MODELS
+from bot.jobs.intake import format_reset
+from bot.jobs.money import format_usd
+from handlers.common import language_of, reply
+
+
+async def quota_command(update: Update, context: BotContext) -> None:
+    """Show the user's budget for the current period."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    settings = services.settings
+    language = language_of(update, context)
+    texts = services.texts
+    usage = await services.ledger.usage(
+        user.id, period=settings.quota_period, budget_cents=settings.user_budget_cents
+    )
+    period = texts(language, f"period-{settings.quota_period}")
+    if user.id in settings.admin_user_ids:
+        await reply(
+            message, texts(language, "quota-unlimited", period=period, spent=format_usd(usage.spent_cents))
+        )
+        return
+    lines = [
+        texts(
+            language,
+            "quota",
+            period=period,
+            spent=format_usd(usage.spent_cents),
+            reserved=format_usd(usage.reserved_cents),
+            left=format_usd(usage.left_cents),
+            budget=format_usd(usage.budget_cents + usage.granted_cents),
+            resets=format_reset(usage.resets_at),
+        )
+    ]
+    affordable = [(usage.left_cents // spec.price_cents, spec.id) for spec in MODELS.values()]
+    affordable = [(clips, model) for clips, model in affordable if clips > 0]
+    if affordable:
+        lines.append("")
+        lines.append(texts(language, "quota-buys-header"))
+        lines.extend(
+            texts(language, "quota-buys-line", clips=str(clips), model=model) for clips, model in affordable
+        )
+    await reply(message, "\n".join(lines))

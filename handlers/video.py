@@ -1,0 +1,150 @@
+"""/video, photos, image files and albums: parse, fetch images, hand over to the intake service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from telegram import Message, Update
+
+from bot.context import BotContext
+from bot.jobs.build import FrameImage
+from bot.jobs.intake import Accepted, Origin, Rejected
+from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
+from bot.video_options import OptionError, parse_video_args
+from handlers.common import is_group, language_of, origin_of, reply
+from handlers.images import ImageProblem, ImageRef, fetch_frame, image_ref
+
+VIDEO_COMMAND = re.compile(r"^/video(?:@(?P<bot>\w+))?(?=\s|$)", re.IGNORECASE)
+MAX_FRAMES = 2
+
+
+def strip_command(text: str, bot_username: str | None) -> str | None:
+    """The text after `/video` (or `/video@thisbot`); None when it is not our command."""
+    match = VIDEO_COMMAND.match(text.strip())
+    if match is None:
+        return None
+    addressed_to = match.group("bot")
+    if addressed_to and bot_username and addressed_to.lower() != bot_username.lower():
+        return None
+    return text.strip()[match.end() :]
+
+
+async def video_command(update: Update, context: BotContext) -> None:
+    """`/video [options] <prompt>`, optionally as a reply to a photo."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    arguments = strip_command(message.text, context.bot.username)
+    if arguments is None:
+        return
+    refs: list[ImageRef] = []
+    try:
+        replied = message.reply_to_message
+        ref = image_ref(replied) if replied is not None else None
+    except ImageProblem:
+        ref = None  # replying to a non-image (a PDF, a sticker) is just a text request
+    if ref is not None:
+        refs.append(ref)
+    await _request_video(update, context, message, arguments, refs)
+
+
+async def photo_message(update: Update, context: BotContext) -> None:
+    """A photo or image file: in private chats its caption is the prompt; in groups it must start with /video."""
+    message = update.effective_message
+    if message is None:
+        return
+    parts = [message]
+    if message.media_group_id:
+        album = await context.services.albums.add(message.chat_id, message.media_group_id, message)
+        if album is None:
+            return  # another update of the same album answers for all of it
+        parts = album
+    captioned = next((part for part in parts if part.caption), parts[0])
+    caption = captioned.caption or ""
+    arguments = strip_command(caption, context.bot.username)
+    if is_group(message):
+        if arguments is None:
+            return  # a photo in a group that does not ask us for anything
+    elif arguments is None:
+        arguments = caption
+    language = language_of(update, context)
+    texts = context.services.texts
+    try:
+        refs = [ref for part in parts if (ref := image_ref(part)) is not None]
+    except ImageProblem as problem:
+        await reply(captioned, texts(language, problem.key, **problem.args_for_text))
+        return
+    if len(refs) > MAX_FRAMES:
+        await reply(captioned, texts(language, "album-too-many", count=str(len(refs))))
+        return
+    await _request_video(update, context, captioned, arguments, refs)
+
+
+async def unusable_file(update: Update, context: BotContext) -> None:
+    """A sticker, a PDF or another file in a private chat: say what works instead."""
+    message = update.effective_message
+    if message is None:
+        return
+    language = language_of(update, context)
+    try:
+        image_ref(message)
+    except ImageProblem as problem:
+        await reply(message, context.services.texts(language, problem.key, **problem.args_for_text))
+
+
+async def retry_button(update: Update, context: BotContext) -> None:
+    """The "Try again" button under a failed job: the same request as a new job, owner only."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    language = language_of(update, context)
+    texts = context.services.texts
+    status_message = query.message
+    origin = Origin(
+        chat_id=status_message.chat.id,
+        chat_type=status_message.chat.type,
+        thread_id=getattr(status_message, "message_thread_id", None),
+        user_id=query.from_user.id,
+        message_id=status_message.message_id,
+        language=language,
+    )
+    result = await context.services.intake.retry(origin, query.data.removeprefix(RETRY_CALLBACK_PREFIX))
+    if result is None:
+        await query.answer(texts(language, "button-not-yours"), show_alert=True)
+    elif isinstance(result, Rejected):
+        await query.answer(_plain(result.text), show_alert=True)
+    else:
+        await query.answer(texts(language, "retry-started" if not result.duplicate else "retry-already"))
+
+
+async def _request_video(
+    update: Update, context: BotContext, message: Message, arguments: str, refs: Sequence[ImageRef]
+) -> None:
+    language = language_of(update, context)
+    texts = context.services.texts
+    try:
+        options = parse_video_args(arguments)
+    except OptionError as err:
+        await reply(message, texts(language, err.key, **err.args))
+        return
+    if not options.prompt.strip():
+        await reply(message, texts(language, "photo-needs-caption" if refs else "video-usage"))
+        return
+    frames: list[FrameImage] = []
+    try:
+        for ref in refs:
+            frames.append(await fetch_frame(context.bot, ref))
+    except ImageProblem as problem:
+        await reply(message, texts(language, problem.key, **problem.args_for_text))
+        return
+    result = await context.services.intake.submit(origin_of(message, context, language), options, frames)
+    if isinstance(result, Rejected):
+        await reply(message, result.text)
+    elif isinstance(result, Accepted) and result.duplicate:
+        return
+
+
+def _plain(html_text: str) -> str:
+    """Callback alerts show plain text (at most 200 characters)."""
+    return re.sub(r"<[^>]+>", "", html_text)[:200]

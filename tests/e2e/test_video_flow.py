@@ -1,0 +1,69 @@
+"""A user asks for a video and gets it: the happy paths, end to end over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.gateway import FakeGateway
+from tests.fakes.media import make_image
+
+BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
+
+
+async def wait_for_video(api: FakeBotAPI, chat: Any, count: int = 1, timeout: float = 15) -> list[Any]:
+    """Wait until the bot has sent `count` videos (or albums of them) into the chat."""
+    await api.wait_for(lambda call: call.method in ("sendVideo", "sendMediaGroup") and call.ok, timeout=timeout)
+    return api.videos_sent(chat)
+
+
+async def test_private_video_command_delivers_an_mp4_as_a_reply(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=1001)
+    async with bot_with():
+        request = api.send_text(chat, None, "/video a fox running through snow")
+        videos = await wait_for_video(api, chat)
+        status = await api.wait_for(
+            lambda call: call.method == "editMessageText" and "ready" in call.params.get("text", ""), timeout=10
+        )
+
+    assert len(videos) == 1
+    video = videos[0]
+    assert video.reply_to == request["message_id"]
+    assert video.video["width"] == 72 and video.video["height"] == 128  # portrait, as the fake renders
+    assert video.video["duration"] >= 1
+    assert "a fox running through snow" in video.caption
+    assert "veo-3.1-fast" in video.caption
+    assert video.upload_size > 0
+    sends = api.calls_to("sendMessage")
+    assert "a fox running through snow" in sends[0].params["text"]  # the status message came first
+    assert status.params["message_id"] == sends[0].result["message_id"]
+    chat_requests = gateway.requests_to("/v1/chat/completions")
+    assert len(chat_requests) == 1
+    body = chat_requests[0].json
+    assert body["model"] == "veo-3.1-fast" and body["stream"] is True
+    assert body["messages"][0]["content"] == "a fox running through snow"
+
+
+async def test_photo_with_caption_animates_the_photo_without_leaking_the_token(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=1002)
+    photo = make_image(width=640, height=360)
+    async with bot_with():
+        api.send_photo(chat, None, photo, caption="camera slowly zooms in")
+        videos = await wait_for_video(api, chat)
+
+    assert len(videos) == 1
+    body = gateway.requests_to("/v1/chat/completions")[0].json
+    assert body["model"] == "veo-3.1-landscape-fast-fl"  # orientation taken from the photo
+    parts = body["messages"][0]["content"]
+    images = [part["image_url"]["url"] for part in parts if part["type"] == "image_url"]
+    assert len(images) == 1 and images[0].startswith("data:image/jpeg;base64,")
+    assert base64.b64decode(images[0].split(",", 1)[1])[:2] == b"\xff\xd8"
+    for recorded in gateway.requests:
+        assert "TEST-TOKEN" not in repr(recorded)
