@@ -1,0 +1,299 @@
+"""A pure parser for the Reverse channel's chat-completion stream: bytes in, StreamEvents out.
+
+The wording of the stream is not a stable contract, so everything here is tolerant: text is taken from
+`delta.content`, `delta.reasoning_content` and `message.content`, may be split anywhere across chunks,
+progress is any `NN%`, result URLs come from markdown links, `<video src=...>` or bare `https://...mp4`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
+
+NO_VIDEO_REASON = "stream ended without a video"
+MAX_REASON_CHARS = 300
+# A "line" of text that never ends is handled anyway once it grows this long.
+_MAX_PENDING_TEXT = 64 * 1024
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)>?\s*\)")
+_SRC_ATTRIBUTE = re.compile(r"""src\s*=\s*(["'])(https?://.+?)\1""", re.IGNORECASE)
+_BARE_MP4 = re.compile(
+    r"""https?://[^\s<>"'()\[\]]+?\.mp4(?:[?#][^\s<>"'()\[\]]*)?(?=$|[^\w./-])""", re.IGNORECASE
+)
+_ANY_URL = re.compile(r"https?://\S+")
+_PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
+_POLICY_CODE = re.compile(r"PUBLIC_[A-Z0-9_]+")
+_WEAK_FAILURE = re.compile(r"\bfailed\b", re.IGNORECASE)
+_RETRYING = re.compile(r"\bretry(?:ing)?\b", re.IGNORECASE)
+
+
+class SSEDecoder:
+    """Server-sent events framing: bytes in, the payload of every `data:` line out.
+
+    Comments (keep-alives), other fields and blank lines are dropped; CRLF, CR and LF all end a line,
+    and a line or a UTF-8 character split across chunks is put back together. A bare JSON line (some
+    gateways send an error object without framing) is passed on as a payload too.
+    """
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Decode a chunk and return the payloads of the lines it completed."""
+        return self._lines(self._decoder.decode(chunk), final=False)
+
+    def flush(self) -> list[str]:
+        """End of input: return the payload of a last line that had no line break."""
+        return self._lines(self._decoder.decode(b"", final=True), final=True)
+
+    def _lines(self, text: str, *, final: bool) -> list[str]:
+        text = self._pending + text
+        # A CR at the very end may be the first half of a CRLF that arrives with the next chunk.
+        held = "" if final or not text.endswith("\r") else "\r"
+        if held:
+            text = text[:-1]
+        parts = _LINE_BREAK.split(text)
+        if final:
+            self._pending = ""
+            complete = parts
+        else:
+            self._pending = parts[-1] + held
+            complete = parts[:-1]
+        payloads: list[str] = []
+        for line in complete:
+            payload = _payload(line)
+            if payload is not None:
+                payloads.append(payload)
+        return payloads
+
+
+def _payload(line: str) -> str | None:
+    if line.startswith("data:"):
+        value = line[5:]
+        return value[1:] if value.startswith(" ") else value
+    if line.lstrip().startswith("{"):
+        return line
+    return None
+
+
+class StreamParser:
+    """Turns stream payloads into Progress / VideoReady / StreamFailed events.
+
+    `expected` is the number of videos requested (n). StreamFailed is only produced when no video was
+    delivered: when n failures are reported, when an error object arrives, or when the stream ends.
+    Fewer videos than n is a partial delivery, not a failure; the caller decides what to do with it.
+    """
+
+    def __init__(self, *, expected: int = 1) -> None:
+        self._expected = max(1, expected)
+        self._sse = SSEDecoder()
+        self._texts: dict[tuple[int, str], str] = {}
+        self._urls: list[str] = []
+        self._percent = -1.0
+        self._failures: list[tuple[str, bool]] = []
+        self._finished = False
+
+    @property
+    def finished(self) -> bool:
+        """True after [DONE], the end of input, or a terminal failure: later input is ignored."""
+        return self._finished
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every result URL seen so far, in order."""
+        return tuple(self._urls)
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        """Parse raw bytes from the response body."""
+        events: list[StreamEvent] = []
+        for payload in self._sse.feed(chunk):
+            events.extend(self.feed_payload(payload))
+        return events
+
+    def feed_payload(self, payload: str) -> list[StreamEvent]:
+        """Parse one `data:` payload (or a whole non-streamed JSON response)."""
+        if self._finished:
+            return []
+        if payload.strip() == "[DONE]":
+            return self.finish()
+        try:
+            document = json.loads(payload)
+        except ValueError:
+            return []
+        if not isinstance(document, dict):
+            return []
+        if document.get("error"):
+            return self._error_object(document["error"])
+        events: list[StreamEvent] = []
+        choices = document.get("choices")
+        if isinstance(choices, list):
+            for position, choice in enumerate(choices):
+                if not isinstance(choice, dict):
+                    continue
+                index = choice.get("index")
+                key_index = index if isinstance(index, int) else position
+                for field, text in _choice_texts(choice):
+                    events.extend(self._add_text((key_index, field), text))
+                    if self._finished:
+                        return events
+        return events
+
+    def finish(self) -> list[StreamEvent]:
+        """End of the stream ([DONE] or EOF): flush partial text and decide whether it failed."""
+        if self._finished:
+            return []
+        events: list[StreamEvent] = []
+        for payload in self._sse.flush():
+            events.extend(self.feed_payload(payload))
+            if self._finished:
+                return events
+        for key in list(self._texts):
+            tail = self._texts.pop(key)
+            events.extend(self._line(tail))
+            if self._finished:
+                return events
+        self._finished = True
+        if not self._urls:
+            reason, policy = self._failures[0] if self._failures else (NO_VIDEO_REASON, False)
+            events.append(StreamFailed(reason=reason, content_policy=policy))
+        return events
+
+    def _add_text(self, key: tuple[int, str], text: str) -> list[StreamEvent]:
+        buffered = (self._texts.get(key, "") + text).replace("\r\n", "\n").replace("\r", "\n")
+        *lines, tail = buffered.split("\n")
+        events: list[StreamEvent] = []
+        for line in lines:
+            events.extend(self._line(line))
+            if self._finished:
+                return events
+        if len(tail) > _MAX_PENDING_TEXT:
+            events.extend(self._line(tail))
+            tail = ""
+        self._texts[key] = tail
+        # Progress need not wait for the end of its line; a percentage is complete once its % arrived.
+        events.extend(self._progress(_ANY_URL.sub(" ", tail)))
+        return events
+
+    def _line(self, line: str) -> list[StreamEvent]:
+        text = line.strip().lstrip(">").strip()
+        if not text:
+            return []
+        if text.startswith("❌") or "PUBLIC_ERROR" in text.upper():
+            return self._failure(text)
+        urls = _find_urls(text)
+        if urls:
+            return self._videos(urls)
+        if _WEAK_FAILURE.search(text) and not _RETRYING.search(text):
+            return self._failure(text)
+        return self._progress(_ANY_URL.sub(" ", text))
+
+    def _videos(self, urls: list[str]) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        for url in urls:
+            if url not in self._urls:
+                self._urls.append(url)
+                events.append(VideoReady(url=url, index=len(self._urls) - 1))
+        return events
+
+    def _progress(self, text: str) -> list[StreamEvent]:
+        values = [float(match.group(1)) for match in _PERCENT.finditer(text)]
+        values = [value for value in values if 0.0 <= value <= 100.0]
+        if not values or max(values) <= self._percent:
+            return []
+        self._percent = max(values)
+        return [Progress(percent=self._percent)]
+
+    def _failure(self, text: str) -> list[StreamEvent]:
+        self._failures.append(_describe_failure(text))
+        if len(self._failures) + len(self._urls) < self._expected:
+            return []
+        self._finished = True
+        if self._urls:
+            return []
+        reason, policy = self._failures[0]
+        return [StreamFailed(reason=reason, content_policy=policy)]
+
+    def _error_object(self, error: object) -> list[StreamEvent]:
+        if isinstance(error, dict):
+            message = str(error.get("message") or error.get("code") or error.get("type") or "error")
+            code = str(error.get("code") or "")
+            text = f"{code}: {message}" if code and code not in message else message
+        else:
+            text = str(error)
+        self._failures.append(_describe_failure(text))
+        self._finished = True
+        if self._urls:
+            return []
+        reason, policy = self._failures[0]
+        return [StreamFailed(reason=reason, content_policy=policy)]
+
+
+def parse_stream(chunks: Iterable[bytes], *, expected: int = 1) -> list[StreamEvent]:
+    """Parse a whole recorded stream (a convenience for tests and tools)."""
+    parser = StreamParser(expected=expected)
+    events: list[StreamEvent] = []
+    for chunk in chunks:
+        events.extend(parser.feed(chunk))
+    events.extend(parser.finish())
+    return events
+
+
+def _choice_texts(choice: dict[str, Any]) -> list[tuple[str, str]]:
+    texts: list[tuple[str, str]] = []
+    for container_name in ("delta", "message"):
+        container = choice.get(container_name)
+        if not isinstance(container, dict):
+            continue
+        for field in ("reasoning_content", "content"):
+            text = _as_text(container.get(field))
+            if text:
+                texts.append((f"{container_name}.{field}", text))
+    text = _as_text(choice.get("text"))
+    if text:
+        texts.append(("text", text))
+    return texts
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(
+            part["text"] for part in value if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def _find_urls(text: str) -> list[str]:
+    spans: list[tuple[int, int, str]] = []
+    for match in _MARKDOWN_LINK.finditer(text):
+        spans.append((match.start(), match.end(), match.group(1)))
+    for match in _SRC_ATTRIBUTE.finditer(text):
+        spans.append((match.start(), match.end(), html.unescape(match.group(2))))
+    for match in _BARE_MP4.finditer(text):
+        if not any(start <= match.start() < end for start, end, _ in spans):
+            spans.append((match.start(), match.end(), match.group()))
+    ordered: list[str] = []
+    for _, _, url in sorted(spans):
+        if url not in ordered:
+            ordered.append(url)
+    return ordered
+
+
+def _describe_failure(text: str) -> tuple[str, bool]:
+    """(reason, content_policy): the PUBLIC_* code when there is one, else the cleaned text."""
+    policy = _POLICY_CODE.search(text.upper())
+    if policy:
+        return policy.group(), True
+    reason = text.lstrip("❌").strip() or "generation failed"
+    if len(reason) > MAX_REASON_CHARS:
+        reason = reason[: MAX_REASON_CHARS - 1] + "…"
+    return reason, False

@@ -1,0 +1,259 @@
+"""The pure stream parser, fed recorded chunk variants (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.gateway.events import Progress, StreamFailed, VideoReady
+from bot.gateway.sse import NO_VIDEO_REASON, SSEDecoder, StreamParser, parse_stream
+
+URL = "https://veo-video.gptkey.asia/assets/flow/abc123.mp4"
+
+
+def chunk(content: str, field: str = "content") -> bytes:
+    """One SSE event carrying text the way the gateway does."""
+    document = {"choices": [{"index": 0, "delta": {field: content}, "finish_reason": None}]}
+    return f"data: {json.dumps(document, ensure_ascii=False)}\n\n".encode()
+
+
+DOCUMENTED = [
+    chunk("> 🏃 Progress: 45.0%\n\n"),
+    chunk(f"> ✅ Video 1 complete, [click here]({URL}) to view~~~\n\n"),
+    b"data: [DONE]\n\n",
+]
+
+
+def test_documented_stream_gives_progress_then_video() -> None:
+    assert parse_stream(DOCUMENTED) == [Progress(45.0), VideoReady(URL, 0)]
+
+
+def test_every_byte_split_gives_the_same_events() -> None:
+    whole = b"".join(
+        [b": keep-alive\n\n", chunk("> 🕐 Queued\n\n"), *DOCUMENTED[:2], chunk("", "content"), DOCUMENTED[2]]
+    )
+    expected = parse_stream([whole])
+    assert expected == [Progress(45.0), VideoReady(URL, 0)]
+    for cut in range(1, len(whole)):
+        assert parse_stream([whole[:cut], whole[cut:]]) == expected, cut
+
+
+def test_byte_at_a_time_with_crlf_line_endings() -> None:
+    whole = b"".join(DOCUMENTED).replace(b"\n", b"\r\n")
+    assert parse_stream([whole[i : i + 1] for i in range(len(whole))]) == [Progress(45.0), VideoReady(URL, 0)]
+
+
+def test_lone_carriage_returns_end_lines_too() -> None:
+    whole = b"".join(DOCUMENTED).replace(b"\n", b"\r")
+    assert parse_stream([whole]) == [Progress(45.0), VideoReady(URL, 0)]
+
+
+def test_text_split_across_chunks_mid_url_and_mid_percentage() -> None:
+    events = parse_stream(
+        [
+            chunk("> 🏃 Progress: 4"),
+            chunk("5.5%\n\n> ✅ Video 1 complete, [click here](https://veo-video.gptkey.asia/assets/fl"),
+            chunk("ow/abc123.mp4) to view~~~\n\n"),
+            b"data: [DONE]\n\n",
+        ]
+    )
+    assert events == [Progress(45.5), VideoReady(URL, 0)]
+
+
+def test_progress_is_reported_before_its_line_ends() -> None:
+    parser = StreamParser()
+    assert parser.feed(chunk("Progress: 12")) == []
+    assert parser.feed(chunk("%")) == [Progress(12.0)]
+    assert parser.feed(chunk(" ... Progress: 30%")) == [Progress(30.0)]
+
+
+def test_progress_never_goes_backwards_and_is_not_repeated() -> None:
+    events = parse_stream([chunk("Progress: 20%\n"), chunk("Progress: 20%\n"), chunk("Progress: 10%\n")])
+    assert events[:1] == [Progress(20.0)]
+    assert isinstance(events[-1], StreamFailed)
+    assert len(events) == 2
+
+
+def test_reasoning_content_is_read() -> None:
+    events = parse_stream(
+        [chunk("Progress: 60%\n", "reasoning_content"), chunk(f"[video]({URL})\n", "reasoning_content")]
+    )
+    assert events == [Progress(60.0), VideoReady(URL, 0)]
+
+
+def test_message_content_of_a_whole_response_is_read() -> None:
+    parser = StreamParser()
+    body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": f"Done: {URL}"}}]}
+    assert parser.feed_payload(json.dumps(body)) + parser.finish() == [VideoReady(URL, 0)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"<video src='{URL}' controls></video>",
+        f'<video controls src="{URL}"></video>',
+        f"Your video is ready: {URL}",
+        f"[click here]({URL}) or <video src='{URL}'></video> or {URL}",
+    ],
+)
+def test_url_forms_are_recognised_and_deduplicated(line: str) -> None:
+    assert parse_stream([chunk(line + "\n"), b"data: [DONE]\n\n"]) == [VideoReady(URL, 0)]
+
+
+def test_html_entities_in_src_are_unescaped_and_queries_kept() -> None:
+    line = "<video src='https://cdn.example/v.mp4?a=1&amp;b=2'></video> and https://cdn.example/w.MP4?sig=x%20y\n"
+    assert parse_stream([chunk(line)]) == [
+        VideoReady("https://cdn.example/v.mp4?a=1&b=2", 0),
+        VideoReady("https://cdn.example/w.MP4?sig=x%20y", 1),
+    ]
+
+
+def test_several_videos_get_indices_in_order_of_appearance() -> None:
+    urls = [f"https://cdn.example/{i}.mp4" for i in range(3)]
+    stream = [
+        chunk(f"> ✅ Video {i + 1} complete, [click here]({url}) to view~~~\n\n")
+        for i, url in enumerate(urls)
+    ]
+    assert parse_stream([*stream, chunk(f"again {urls[0]}\n")], expected=3) == [
+        VideoReady(url, i) for i, url in enumerate(urls)
+    ]
+
+
+def test_percent_escapes_inside_urls_are_not_progress() -> None:
+    assert parse_stream([chunk("see https://cdn.example/a%20b%99/x.mp4\n")]) == [
+        VideoReady("https://cdn.example/a%20b%99/x.mp4", 0)
+    ]
+
+
+def test_cross_mark_line_is_a_failure() -> None:
+    events = parse_stream([chunk("Progress: 30%\n"), chunk("> ❌ Generation failed: upstream busy\n\n")])
+    assert events == [Progress(30.0), StreamFailed("Generation failed: upstream busy", content_policy=False)]
+
+
+def test_public_error_is_a_content_policy_failure_with_its_code() -> None:
+    events = parse_stream([chunk("> Video generation error: PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED\n")])
+    assert events == [StreamFailed("PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED", content_policy=True)]
+
+
+def test_a_failure_is_final_and_later_input_ignored() -> None:
+    parser = StreamParser()
+    assert parser.feed(chunk("❌ failed\n")) == [StreamFailed("failed", content_policy=False)]
+    assert parser.finished
+    assert parser.feed(chunk(f"[x]({URL})\n")) == []
+    assert parser.finish() == []
+
+
+def test_the_word_failed_is_a_failure_but_a_retry_notice_is_not() -> None:
+    assert parse_stream([chunk("Task failed: capacity\n")]) == [StreamFailed("Task failed: capacity", False)]
+    events = parse_stream([chunk("attempt 1 failed, retrying\n"), chunk(f"[v]({URL})\n")])
+    assert events == [VideoReady(URL, 0)]
+
+
+def test_failure_split_across_chunks_keeps_the_whole_reason() -> None:
+    events = parse_stream([chunk("❌ PUBLIC_ERROR_AU"), chunk("DIO_FILTERED\n")])
+    assert events == [StreamFailed("PUBLIC_ERROR_AUDIO_FILTERED", content_policy=True)]
+
+
+def test_failure_without_line_break_is_seen_at_the_end() -> None:
+    assert parse_stream([chunk("❌ PUBLIC_ERROR_AUDIO_FILTERED"), b"data: [DONE]\n\n"]) == [
+        StreamFailed("PUBLIC_ERROR_AUDIO_FILTERED", content_policy=True)
+    ]
+
+
+def test_done_without_a_url_is_a_failure() -> None:
+    assert parse_stream([chunk("Progress: 99%\n"), b"data: [DONE]\n\n"]) == [
+        Progress(99.0),
+        StreamFailed(NO_VIDEO_REASON, content_policy=False),
+    ]
+
+
+def test_end_of_input_without_done_is_fine_when_a_video_arrived() -> None:
+    assert parse_stream([chunk(f"[v]({URL})")]) == [VideoReady(URL, 0)]
+
+
+def test_end_of_input_without_anything_is_a_failure() -> None:
+    assert parse_stream([b""]) == [StreamFailed(NO_VIDEO_REASON, content_policy=False)]
+
+
+def test_keep_alives_comments_other_fields_and_junk_are_ignored() -> None:
+    stream = [
+        b": keep-alive\n\n",
+        b"event: message\nid: 7\nretry: 1000\n",
+        b"data: not json at all\n\n",
+        b"data: [1, 2, 3]\n\n",
+        b'data: {"choices": "oops"}\n\n',
+        b'data: {"choices": [null, {"delta": null}]}\n\n',
+        b"\n\n\n",
+        b"random noise line\n",
+        *DOCUMENTED,
+    ]
+    assert parse_stream(stream) == [Progress(45.0), VideoReady(URL, 0)]
+
+
+def test_error_object_in_a_data_line_fails_the_stream() -> None:
+    error = {
+        "error": {"code": "quota_exceeded", "message": "Insufficient balance", "type": "rate_limit_error"}
+    }
+    events = parse_stream([f"data: {json.dumps(error)}\n\n".encode()])
+    assert events == [StreamFailed("quota_exceeded: Insufficient balance", content_policy=False)]
+
+
+def test_policy_error_object_is_content_policy() -> None:
+    error = {"error": {"message": "PUBLIC_ERROR_AUDIO_FILTERED", "type": "task_failed"}}
+    assert parse_stream([f"data: {json.dumps(error)}\n".encode()]) == [
+        StreamFailed("PUBLIC_ERROR_AUDIO_FILTERED", content_policy=True)
+    ]
+
+
+def test_bare_json_error_line_without_framing() -> None:
+    assert parse_stream([b'{"error": {"message": "model overloaded"}}\n']) == [
+        StreamFailed("model overloaded", content_policy=False)
+    ]
+
+
+def test_partial_delivery_is_not_a_failure() -> None:
+    events = parse_stream(
+        [chunk("❌ Video 1 failed: PUBLIC_ERROR_AUDIO_FILTERED\n"), chunk(f"✅ Video 2 [v]({URL})\n")],
+        expected=2,
+    )
+    assert events == [VideoReady(URL, 0)]
+
+
+def test_as_many_failures_as_videos_ends_the_stream_early() -> None:
+    parser = StreamParser(expected=2)
+    assert parser.feed(chunk("❌ Video 1 failed: PUBLIC_ERROR_AUDIO_FILTERED\n")) == []
+    assert not parser.finished
+    assert parser.feed(chunk("❌ Video 2 failed\n")) == [StreamFailed("PUBLIC_ERROR_AUDIO_FILTERED", True)]
+    assert parser.finished
+
+
+def test_separate_choices_keep_separate_partial_lines() -> None:
+    def choice(index: int, text: str) -> bytes:
+        return f"data: {json.dumps({'choices': [{'index': index, 'delta': {'content': text}}]})}\n\n".encode()
+
+    events = parse_stream(
+        [
+            choice(0, "[a](https://cdn.example/a"),
+            choice(1, "[b](https://cdn.example/b"),
+            choice(0, ".mp4)\n"),
+            choice(1, ".mp4)\n"),
+        ],
+        expected=2,
+    )
+    assert events == [VideoReady("https://cdn.example/a.mp4", 0), VideoReady("https://cdn.example/b.mp4", 1)]
+
+
+def test_content_given_as_a_list_of_parts() -> None:
+    document = {"choices": [{"delta": {"content": [{"type": "text", "text": f"[v]({URL})\n"}]}}]}
+    assert parse_stream([f"data: {json.dumps(document)}\n".encode()]) == [VideoReady(URL, 0)]
+
+
+def test_decoder_passes_data_payloads_and_joins_split_utf8() -> None:
+    decoder = SSEDecoder()
+    encoded = "data: 🏃\n".encode()
+    assert decoder.feed(encoded[:8]) == []
+    assert decoder.feed(encoded[8:]) == ["🏃"]
+    assert decoder.feed(b"data:no-space\r") == []
+    assert decoder.feed(b"\n: comment\ndata: tail") == ["no-space"]
+    assert decoder.flush() == ["tail"]
