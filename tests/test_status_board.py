@@ -1,0 +1,484 @@
+"""Tests for StatusBoard: a real telegram.Bot against the fake Bot API over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.status_board import StatusBoard
+from tests.fakes.bot_api import FakeBotAPI, FloodLimits
+from tests.fakes.bot_api_calls import CallRecord
+
+TOKEN = "123456:TEST-TOKEN"
+CHAT = 1001
+GROUP = -1001000000001
+
+
+class FakeTime:
+    """A clock that only moves when the board (or the test) sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.now += delay
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Telegram:
+    """The fake Bot API, a Bot talking to it, and the boards a test made (stopped at the end)."""
+
+    api: FakeBotAPI
+    bot: Bot
+    time: FakeTime | None = None
+    boards: list[StatusBoard] = field(default_factory=list)
+
+    def board(self, **options: Any) -> StatusBoard:
+        if self.time is not None:
+            options = {"clock": self.time.clock, "sleep": self.time.sleep, **options}
+        board = StatusBoard(self.bot, **options)
+        self.boards.append(board)
+        return board
+
+    async def message(self, chat_id: int = CHAT, text: str = "⏳") -> int:
+        """A status message the bot sent, ready to be edited."""
+        return (await self.bot.send_message(chat_id, text)).message_id
+
+    def edits(self, message_id: int | None = None) -> list[CallRecord]:
+        return [
+            call
+            for call in self.api.calls_to("editMessageText")
+            if message_id is None or call.params["message_id"] == message_id
+        ]
+
+    def written(self, message_id: int) -> list[str]:
+        """Texts accepted for one message, in order."""
+        return [call.params["text"] for call in self.edits(message_id) if call.ok]
+
+    def shown(self, message_id: int, chat_id: int = CHAT) -> str | None:
+        """The message's text as users see it (HTML already parsed)."""
+        message = self.api.message(chat_id, message_id)
+        return None if message is None else message.text
+
+    async def wait_for_edits(self, count: int, timeout: float = 3.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.edits()) < count:
+            assert time.monotonic() < deadline, f"only {len(self.edits())} of {count} edits arrived"
+            await asyncio.sleep(0.005)
+
+
+@contextlib.asynccontextmanager
+async def serve(fake_time: FakeTime | None, flood: FloodLimits) -> AsyncIterator[Telegram]:
+    clock = fake_time.clock if fake_time is not None else time.monotonic
+    async with FakeBotAPI(token=TOKEN, flood=flood, clock=clock) as api:
+        api.private_chat(CHAT)
+        api.group(GROUP)
+        async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as bot:
+            telegram = Telegram(api, bot, fake_time)
+            try:
+                yield telegram
+            finally:
+                for board in telegram.boards:
+                    await board.stop()
+    assert board_tasks() == []
+
+
+@pytest.fixture
+async def live() -> AsyncIterator[Telegram]:
+    """Real time, short intervals, no flood control at the fake (tests that need real waiting)."""
+    async with serve(None, FloodLimits.off()) as telegram:
+        yield telegram
+
+
+@pytest.fixture
+async def timed() -> AsyncIterator[Telegram]:
+    """Fake time, Telegram's real intervals, and the fake enforcing Telegram's flood limits."""
+    async with serve(FakeTime(), FloodLimits()) as telegram:
+        yield telegram
+
+
+def quick(telegram: Telegram, **options: Any) -> StatusBoard:
+    """A board on the real clock with short intervals."""
+    defaults = {"min_interval": 0.15, "group_min_interval": 0.15, "private_chat_spacing": 0.0}
+    return telegram.board(**{**defaults, **options})
+
+
+def board_tasks() -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("status-board-") and not t.done()]
+
+
+async def wait_idle(timeout: float = 3.0) -> None:
+    """Wait until the board has no worker left."""
+    deadline = time.monotonic() + timeout
+    while board_tasks():
+        assert time.monotonic() < deadline, "workers still running"
+        await asyncio.sleep(0.005)
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in itertools.pairwise(times)]
+
+
+# --- throttling --------------------------------------------------------------------------------
+
+
+async def test_many_updates_become_few_edits_and_the_newest_text_wins(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    started = time.monotonic()
+    for i in range(60):
+        board.update(CHAT, message, f"step {i}", chat_is_group=False)
+        await asyncio.sleep(0.01)
+    elapsed = time.monotonic() - started
+    await wait_idle()
+
+    written = live.written(message)
+    assert written[0] == "step 0"
+    assert written[-1] == "step 59"
+    assert live.shown(message) == "step 59"
+    # At most one edit per 0.15 s (plus the first one), far fewer than 60.
+    assert 2 <= len(written) <= elapsed / 0.15 + 2
+    assert written == sorted(written, key=lambda t: int(t.split()[1]))  # never an older text after a newer
+    # The board spaces the start of requests; arrival times jitter a little around that.
+    assert all(gap >= 0.15 * 0.75 for gap in gaps([call.time for call in live.edits()]))
+
+
+async def test_identical_text_and_markup_are_not_sent_again(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Cancel", callback_data="cancel:7")]])
+    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+    await wait_idle()
+    for _ in range(5):
+        board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+    assert board_tasks() == []  # nothing to do, so no worker was even started
+    # A newer text replaced by the shown one before it was written: nothing to send.
+    board.update(CHAT, message, "<b>48%</b>", chat_is_group=False, reply_markup=keyboard)
+    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+    await wait_idle()
+    assert len(live.edits()) == 1
+    # The same text without the keyboard is a change.
+    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False)
+    await wait_idle()
+    assert [call.ok for call in live.edits()] == [True, True]
+    assert live.api.message(CHAT, message).reply_markup is None
+
+
+async def test_edits_use_html(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    assert await board.finish(CHAT, message, "<b>done</b> &amp; dusted", chat_is_group=False)
+    assert live.edits()[0].params["parse_mode"] == "HTML"
+    assert live.shown(message) == "done & dusted"
+    assert live.api.message(CHAT, message).entities == [{"offset": 0, "length": 4, "type": "bold"}]
+
+
+async def test_one_worker_per_chat_and_none_when_idle(live: Telegram) -> None:
+    private = [await live.message() for _ in range(3)]
+    group = [await live.message(GROUP) for _ in range(2)]
+    board = quick(live, group_chat_spacing=0.0)
+    await board.start()
+    for message in private:
+        board.update(CHAT, message, "hello", chat_is_group=False)
+    for message in group:
+        board.update(GROUP, message, "hello", chat_is_group=True)
+    assert len(board_tasks()) == 2
+    await wait_idle()
+    assert len(live.edits()) == 5
+    assert all(call.ok for call in live.edits())
+
+
+# --- the final state ---------------------------------------------------------------------------
+
+
+async def test_finish_supersedes_pending_updates_and_later_updates_are_ignored(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live, min_interval=0.3)
+    await board.start()
+    board.update(CHAT, message, "10%", chat_is_group=False)
+    await live.wait_for_edits(1)
+    board.update(CHAT, message, "20%", chat_is_group=False)  # waits for the interval...
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)  # ...and is superseded
+    assert live.written(message) == ["10%", "✅ done"]
+    first, final = live.edits()
+    assert final.time - first.time >= 0.3 * 0.75
+    board.update(CHAT, message, "30%", chat_is_group=False)
+    assert board_tasks() == []
+    await asyncio.sleep(0.05)
+    assert live.shown(message) == "✅ done"
+    assert len(live.edits()) == 2
+
+
+async def test_not_modified_counts_as_success(live: Telegram) -> None:
+    message = await live.message(text="✅ done")  # e.g. written before a restart
+    board = quick(live)
+    await board.start()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    [call] = live.edits()
+    assert call.status == 400
+    assert "not modified" in (call.description or "")
+
+
+async def test_finish_of_the_text_already_shown_sends_nothing(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    board.update(CHAT, message, "✅ done", chat_is_group=False)
+    await wait_idle()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert len(live.edits()) == 1
+
+
+async def test_a_finished_message_can_get_another_final_state(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live, min_interval=0.0)
+    await board.start()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    board.update(CHAT, message, "50%", chat_is_group=False)  # late progress stays ignored
+    assert await board.finish(CHAT, message, "✅ done, 2 clips", chat_is_group=False)
+    assert live.written(message) == ["✅ done", "✅ done, 2 clips"]
+
+
+async def test_a_refused_final_state_returns_false_and_can_be_corrected(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live, min_interval=0.0)
+    await board.start()
+    assert await board.finish(CHAT, message, "<b>broken", chat_is_group=False) is False
+    assert await board.finish(CHAT, message, "<b>fixed</b>", chat_is_group=False)
+    assert live.shown(message) == "fixed"
+
+
+async def test_finish_returns_false_when_the_message_was_deleted(live: Telegram) -> None:
+    message = await live.message()
+    await live.bot.delete_message(CHAT, message)
+    board = quick(live)
+    await board.start()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False) is False
+    assert "message to edit not found" in (live.edits()[0].description or "")
+    # The board stops trying: neither updates nor another finish reach Telegram.
+    board.update(CHAT, message, "again", chat_is_group=False)
+    assert await board.finish(CHAT, message, "again", chat_is_group=False) is False
+    assert len(live.edits()) == 1
+
+
+async def test_finish_returns_false_when_the_message_cannot_be_edited(live: Telegram) -> None:
+    users_message = live.api.send_text(CHAT, CHAT, "/video a fox")["message_id"]
+    board = quick(live)
+    await board.start()
+    assert await board.finish(CHAT, users_message, "✅ done", chat_is_group=False) is False
+    assert "can't be edited" in (live.edits()[0].description or "")
+
+
+async def test_update_of_a_deleted_message_stops_the_updates(live: Telegram) -> None:
+    message = await live.message()
+    await live.bot.delete_message(CHAT, message)
+    board = quick(live)
+    await board.start()
+    board.update(CHAT, message, "10%", chat_is_group=False)
+    await wait_idle()
+    board.update(CHAT, message, "20%", chat_is_group=False)
+    await wait_idle()
+    assert [call.params["text"] for call in live.edits()] == ["10%"]
+
+
+async def test_retry_after_is_honoured_and_the_final_text_written(timed: Telegram) -> None:
+    message = await timed.message()
+    timed.api.inject("editMessageText", error_code=429, retry_after=7)
+    timed.api.inject("editMessageText", error_code=429, retry_after=3)
+    board = timed.board()
+    await board.start()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert [call.status for call in timed.edits()] == [429, 429, 200]
+    assert timed.shown(message) == "✅ done"
+    first, second, third = (call.time for call in timed.edits())
+    assert second - first >= 7
+    assert third - second >= 3
+
+
+async def test_retry_after_on_an_update_keeps_it_for_later(timed: Telegram) -> None:
+    message = await timed.message()
+    timed.api.inject("editMessageText", error_code=429, retry_after=5)
+    board = timed.board()
+    await board.start()
+    board.update(CHAT, message, "50%", chat_is_group=False)
+    await wait_idle()
+    assert [(call.params["text"], call.status) for call in timed.edits()] == [("50%", 429), ("50%", 200)]
+    assert gaps([call.time for call in timed.edits()])[0] >= 5
+
+
+async def test_network_errors_on_finish_are_retried_with_backoff(timed: Telegram) -> None:
+    message = await timed.message()
+    timed.api.inject("editMessageText", error_code=502, retry_after=None)
+    timed.api.inject("editMessageText", error_code=500, retry_after=None)
+    timed.api.inject_disconnect("editMessageText")
+    # No pacing intervals, so the waits between attempts are the backoff alone.
+    board = timed.board(min_interval=0.0, private_chat_spacing=0.0)
+    await board.start()
+    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    statuses = [call.status for call in timed.edits()]
+    assert sorted(statuses[:3]) == [0, 500, 502]  # 0: the connection dropped without an answer
+    assert statuses[3] == 200
+    assert timed.shown(message) == "✅ done"
+    waits = gaps([call.time for call in timed.edits()])
+    assert waits[0] >= 0.4  # about 0.5 s, then about 1 s, then about 2 s
+    assert waits == sorted(waits)
+    assert waits[-1] <= 8 * 1.2
+
+
+async def test_network_errors_on_finish_give_up_eventually(timed: Telegram) -> None:
+    message = await timed.message()
+    timed.api.inject("editMessageText", error_code=502, retry_after=None, count=None)
+    board = timed.board()
+    await board.start()
+    finishing = board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert await asyncio.wait_for(finishing, timeout=5) is False
+    assert 2 <= len(timed.edits()) <= 6
+    board.update(CHAT, message, "later", chat_is_group=False)
+    assert board_tasks() == []
+
+
+async def test_a_refused_update_is_dropped_without_logging_its_text(
+    live: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    with caplog.at_level(logging.INFO, logger="bot.status_board"):
+        board.update(CHAT, message, "<b>secret prompt", chat_is_group=False)
+        await wait_idle()
+        assert await board.finish(CHAT, message, "<b>fine</b>", chat_is_group=False)
+    assert [call.status for call in live.edits()] == [400, 200]
+    assert "can't parse entities" in caplog.text.lower()
+    assert "secret prompt" not in caplog.text
+
+
+async def test_forget_releases_a_waiting_finish(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    await board.start()
+    live.api.inject_delay("editMessageText", 0.2, count=1)  # still on its way when forgotten
+    board.update(CHAT, message, "10%", chat_is_group=False)
+    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done", chat_is_group=False))
+    await asyncio.sleep(0.05)
+    board.forget(CHAT, message)
+    assert await finishing is False
+    board.update(CHAT, message, "20%", chat_is_group=False)
+    await wait_idle()
+    assert live.written(message) == ["10%"]
+
+
+# --- pacing across the messages of a chat ------------------------------------------------------
+
+
+async def drive(telegram: Telegram, board: StatusBoard, chat_id: int, count: int, rounds: int) -> list[int]:
+    """Several jobs in one chat report progress at once, then all finish."""
+    group = chat_id < 0
+    messages = [await telegram.message(chat_id) for _ in range(count)]
+    assert telegram.time is not None
+    telegram.time.now += 60  # the jobs start later: sending the messages used up no edit allowance
+    for step in range(rounds):
+        for message in messages:
+            board.update(chat_id, message, f"{message}: {step}%", chat_is_group=group)
+        await asyncio.sleep(0.002)
+    finals = [board.finish(chat_id, m, f"{m}: done", chat_is_group=group) for m in messages]
+    assert all(await asyncio.gather(*finals))
+    return messages
+
+
+async def test_group_chats_stay_under_twenty_edits_a_minute(timed: Telegram) -> None:
+    board = timed.board()
+    await board.start()
+    messages = await drive(timed, board, GROUP, count=4, rounds=60)
+
+    times = [call.time for call in timed.edits()]
+    assert len(times) > len(messages)
+    assert all(gap >= 3.0 for gap in gaps(times))
+    assert all(sum(1 for t in times if start <= t < start + 60) <= 20 for start in times)
+    for message in messages:
+        assert timed.shown(message, GROUP) == f"{message}: done"
+        assert all(gap >= 3.0 for gap in gaps([call.time for call in timed.edits(message)]))
+    # The fake applies Telegram's flood limits; it never had to refuse an edit.
+    assert timed.api.stats().too_many_requests == 0
+
+
+async def test_private_chats_share_one_edit_a_second_round_robin(timed: Telegram) -> None:
+    board = timed.board()
+    await board.start()
+    messages = await drive(timed, board, CHAT, count=3, rounds=80)
+
+    times = [call.time for call in timed.edits()]
+    assert all(gap >= 1.0 for gap in gaps(times))
+    for message in messages:
+        assert all(gap >= 1.5 for gap in gaps([call.time for call in timed.edits(message)]))
+        assert timed.shown(message) == f"{message}: done"
+    # Round-robin: while all three have news, none gets a second edit before the others got one.
+    order = [call.params["message_id"] for call in timed.edits()[:6]]
+    assert sorted(order[:3]) == messages
+    assert sorted(order[3:]) == messages
+    assert timed.api.stats().too_many_requests == 0
+
+
+# --- shutting down -----------------------------------------------------------------------------
+
+
+async def test_stop_writes_finals_drops_updates_and_leaves_no_tasks(live: Telegram) -> None:
+    updated, finished = await live.message(), await live.message()
+    board = live.board(min_interval=5.0, private_chat_spacing=0.0)
+    await board.start()
+    board.update(CHAT, updated, "10%", chat_is_group=False)
+    await wait_idle()
+    board.update(CHAT, updated, "20%", chat_is_group=False)  # would wait 5 s for its turn
+    finishing = asyncio.create_task(board.finish(CHAT, finished, "✅ done", chat_is_group=False))
+    await asyncio.sleep(0)
+    started = time.monotonic()
+    await board.stop()
+    assert time.monotonic() - started < 2
+    assert await finishing is True
+    assert live.shown(finished) == "✅ done"
+    assert live.written(updated) == ["10%"]
+    assert board_tasks() == []
+    board.update(CHAT, updated, "late", chat_is_group=False)
+    assert await board.finish(CHAT, updated, "late", chat_is_group=False) is False
+    assert board_tasks() == []
+    assert len(live.edits()) == 2
+
+
+async def test_stop_gives_up_on_a_final_that_cannot_be_written_in_time(live: Telegram) -> None:
+    message = await live.message()
+    live.api.inject("editMessageText", error_code=429, retry_after=30)
+    board = live.board(stop_timeout=0.2)
+    await board.start()
+    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done", chat_is_group=False))
+    await live.wait_for_edits(1)
+    started = time.monotonic()
+    await board.stop()
+    assert time.monotonic() - started < 2
+    assert await finishing is False
+    assert board_tasks() == []
+
+
+async def test_using_the_board_before_start_is_an_error(live: Telegram) -> None:
+    message = await live.message()
+    board = quick(live)
+    with pytest.raises(RuntimeError):
+        board.update(CHAT, message, "10%", chat_is_group=False)
+    with pytest.raises(RuntimeError):
+        await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert board_tasks() == []
+    assert live.edits() == []
