@@ -1,0 +1,136 @@
+"""Everything that goes wrong ends with a clear message, a refund and nothing charged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from storage import Database, QuotaLedger
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.gateway import FakeGateway
+
+BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
+
+
+def final_edit(text_part: str) -> Callable[[Any], bool]:
+    """Matches the status message edit that contains `text_part`."""
+    return lambda call: call.method == "editMessageText" and call.ok and text_part in call.params.get("text", "")
+
+
+def replying_to(message_id: int) -> Callable[[Any], bool]:
+    """Matches a successful sendMessage that quotes the given message."""
+
+    def match(call: Any) -> bool:
+        reply = call.params.get("reply_parameters") or {}
+        if isinstance(reply, str):
+            reply = json.loads(reply)
+        return call.method == "sendMessage" and call.ok and reply.get("message_id") == message_id
+
+    return match
+
+
+async def usage_left(settings_path: Any, user_id: int) -> int:
+    db = await Database.open(settings_path)
+    try:
+        usage = await QuotaLedger(db).usage(user_id, period="day", budget_cents=100)
+        return usage.left_cents
+    finally:
+        await db.close()
+
+
+async def test_content_policy_failure_is_explained_and_refunded(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    chat = api.private_chat(user_id=2001)
+    async with bot_with():
+        api.send_text(chat, None, "/video a famous actor on stage #policy")
+        edit = await api.wait_for(final_edit("content policy"), timeout=10)
+
+    assert "PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED" in edit.params["text"]
+    assert "Nothing was charged" in edit.params["text"]
+    status = api.message(chat, edit.params["message_id"])
+    assert status.callback_data == [f"again:{status.callback_data[0].split(':', 1)[1]}"]
+    assert api.videos_sent(chat) == []
+    assert await usage_left(tmp_path / "bot.sqlite3", 2001) == 100
+
+
+async def test_cut_stream_and_server_errors_refund(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    chat = api.private_chat(user_id=2002)
+    async with bot_with():
+        api.send_text(chat, None, "/video waves on a beach #cut")
+        await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+        start = len(api.calls)
+        api.send_text(chat, None, "/video waves on a beach #500")
+        edit = await api.wait_for(final_edit("Nothing was charged"), timeout=15, start=start)
+
+    assert "problem" in edit.params["text"]
+    assert await usage_left(tmp_path / "bot.sqlite3", 2002) == 100
+
+
+async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=2003)
+    cases = [
+        ("/video", "Tell me what to film"),
+        ("/video --colour red a fox", "--colour"),
+        ("/video --seconds 5 a fox", "5"),
+        ("/video --seconds 4 a fox", "Official model"),
+        ("/video --n 9 a fox", "4"),
+    ]
+    async with bot_with():
+        for text, expected in cases:
+            message = api.send_text(chat, None, text)
+            reply = await api.wait_for(replying_to(message["message_id"]), timeout=10)
+            assert expected in reply.params["text"], (text, reply.params["text"])
+        start = len(api.calls)
+        api.send_document(chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="move it")
+        reply = await api.wait_for("sendMessage", start=start)
+        assert "JPEG, PNG or WEBP" in reply.params["text"]
+        start = len(api.calls)
+        api.send_sticker(chat, None)
+        reply = await api.wait_for("sendMessage", start=start)
+        assert "Stickers" in reply.params["text"]
+
+    assert gateway.requests == []
+
+
+async def test_html_in_prompts_is_shown_literally(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=2004)
+    prompt = "a <b>bold</b> fox & <i>friends</i> </pre>"
+    async with bot_with():
+        api.send_text(chat, None, f"/video {prompt}")
+        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+
+    video = api.videos_sent(chat)[0]
+    assert prompt in video.caption  # the caption shows the text, not formatting
+    assert all(call.status != 400 for call in api.calls)
+
+
+async def test_budget_refusal_says_what_is_left_and_when_it_resets(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=2005)
+    async with bot_with(user_budget_usd="0.20"):
+        api.send_text(chat, None, "/video a standard clip --standard")  # $0.25 > $0.20
+        reply = await api.wait_for("sendMessage", timeout=10)
+
+    assert "$0.25" in reply.params["text"] and "$0.20" in reply.params["text"]
+    assert "UTC" in reply.params["text"]
+    assert gateway.requests == []
+
+
+async def test_allow_list_refuses_politely(api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter) -> None:
+    chat = api.private_chat(user_id=2006)
+    async with bot_with(allowed_user_ids="1,2"):
+        api.send_text(chat, None, "/video a fox")
+        reply = await api.wait_for("sendMessage", timeout=10)
+
+    assert "private" in reply.params["text"]
+    assert gateway.requests == []
