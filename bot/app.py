@@ -70,7 +70,7 @@ async def _post_stop(application: BotApplication) -> None:
     """Stop taking new work; leave long jobs in the ledger for the next start."""
     data: BotData = application.bot_data
     if data.services is not None:
-        await data.services.runner.shutdown(timeout=SHUTDOWN_GRACE_SECONDS)
+        await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
 
 
 async def _post_shutdown(application: BotApplication) -> None:

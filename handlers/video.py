@@ -50,7 +50,7 @@ async def video_command(update: Update, context: BotContext) -> None:
 
 
 async def photo_message(update: Update, context: BotContext) -> None:
-    """A photo or image file: in private chats its caption is the prompt; in groups it must start with /video."""
+    """A photo or image file: privately its caption is the prompt; in groups it must start with /video."""
     message = update.effective_message
     if message is None:
         return

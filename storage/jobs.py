@@ -450,7 +450,9 @@ class JobStore:
         """Remember the finished videos' URLs before downloading them (they outlive a restart)."""
         async with self._db.transaction() as conn:
             await _require_job(conn, job_id)
-            await conn.execute("UPDATE jobs SET result_urls = ? WHERE id = ?", (json.dumps(list(urls)), job_id))
+            await conn.execute(
+                "UPDATE jobs SET result_urls = ? WHERE id = ?", (json.dumps(list(urls)), job_id)
+            )
 
     async def mark_notified(self, job_id: str) -> bool:
         """Record that the user was told the final outcome; False if it was already recorded."""

@@ -169,7 +169,7 @@ class JobPipeline:
     async def _generate(self, job: Job, reporter: JobReporter, workdir: Path) -> list[Path]:
         images = await self._jobs.job_images(job.id)
         request = restore_request(job.request_json, images)
-        workdir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         if job.mode == "sync":
             return await self._generate_sync(job, request, reporter, workdir)
         return await self._generate_async(job, request, reporter, workdir)

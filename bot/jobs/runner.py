@@ -113,8 +113,8 @@ class JobRunner:
         failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)
         await self._pipeline.notify_failure(job, reporter, failure)
 
-    async def shutdown(self, *, timeout: float) -> None:
-        """Stop: cancel running jobs (the ledger keeps them for the next start) within `timeout`."""
+    async def shutdown(self, *, grace_seconds: float) -> None:
+        """Stop: cancel running jobs (the ledger keeps them for the next start) within `grace_seconds`."""
         self._closing = True
         if self._maintenance is not None:
             self._maintenance.cancel()
@@ -122,7 +122,7 @@ class JobRunner:
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
+            await asyncio.wait(tasks, timeout=grace_seconds)
         logger.info("Job runner stopped; %d job(s) left for the next start", len(tasks))
 
     async def _maintain(self) -> None:

@@ -30,9 +30,7 @@ async def gateway() -> AsyncIterator[FakeGateway]:
 
 
 @pytest.fixture
-def settings_for(
-    tmp_path: Path, api: FakeBotAPI, gateway: FakeGateway
-) -> Callable[..., Settings]:
+def settings_for(tmp_path: Path, api: FakeBotAPI, gateway: FakeGateway) -> Callable[..., Settings]:
     """Settings pointing at the fakes; keyword arguments override."""
 
     def build(**overrides: Any) -> Settings:

@@ -34,7 +34,9 @@ def make_settings(tmp_path: Path, api_root: str, gateway_url: str, **overrides: 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Any]:
     """Start the Application the way run_polling does (post_init included) and stop it cleanly."""
-    configure_logging("INFO", [settings.telegram_bot_token.get_secret_value(), settings.apiyi_api_key.get_secret_value()])
+    configure_logging(
+        "INFO", [settings.telegram_bot_token.get_secret_value(), settings.apiyi_api_key.get_secret_value()]
+    )
     application = build_application(settings)
     await application.initialize()
     assert application.post_init is not None

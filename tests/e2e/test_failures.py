@@ -16,7 +16,9 @@ BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
 
 def final_edit(text_part: str) -> Callable[[Any], bool]:
     """Matches the status message edit that contains `text_part`."""
-    return lambda call: call.method == "editMessageText" and call.ok and text_part in call.params.get("text", "")
+    return lambda call: (
+        call.method == "editMessageText" and call.ok and text_part in call.params.get("text", "")
+    )
 
 
 def replying_to(message_id: int) -> Callable[[Any], bool]:
@@ -88,7 +90,9 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
             reply = await api.wait_for(replying_to(message["message_id"]), timeout=10)
             assert expected in reply.params["text"], (text, reply.params["text"])
         start = len(api.calls)
-        api.send_document(chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="move it")
+        api.send_document(
+            chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="move it"
+        )
         reply = await api.wait_for("sendMessage", start=start)
         assert "JPEG, PNG or WEBP" in reply.params["text"]
         start = len(api.calls)
@@ -126,7 +130,9 @@ async def test_budget_refusal_says_what_is_left_and_when_it_resets(
     assert gateway.requests == []
 
 
-async def test_allow_list_refuses_politely(api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter) -> None:
+async def test_allow_list_refuses_politely(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
     chat = api.private_chat(user_id=2006)
     async with bot_with(allowed_user_ids="1,2"):
         api.send_text(chat, None, "/video a fox")

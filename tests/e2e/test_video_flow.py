@@ -16,7 +16,9 @@ BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
 
 async def wait_for_video(api: FakeBotAPI, chat: Any, count: int = 1, timeout: float = 15) -> list[Any]:
     """Wait until the bot has sent `count` videos (or albums of them) into the chat."""
-    await api.wait_for(lambda call: call.method in ("sendVideo", "sendMediaGroup") and call.ok, timeout=timeout)
+    await api.wait_for(
+        lambda call: call.method in ("sendVideo", "sendMediaGroup") and call.ok, timeout=timeout
+    )
     return api.videos_sent(chat)
 
 
@@ -28,7 +30,8 @@ async def test_private_video_command_delivers_an_mp4_as_a_reply(
         request = api.send_text(chat, None, "/video a fox running through snow")
         videos = await wait_for_video(api, chat)
         status = await api.wait_for(
-            lambda call: call.method == "editMessageText" and "ready" in call.params.get("text", ""), timeout=10
+            lambda call: call.method == "editMessageText" and "ready" in call.params.get("text", ""),
+            timeout=10,
         )
 
     assert len(videos) == 1

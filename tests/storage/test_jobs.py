@@ -377,6 +377,8 @@ async def test_cleanup_deletes_old_finished_jobs_but_keeps_the_money_history(
     assert await ledger_rows(db) == rows_before
     assert await ledger.usage(1, period="day", budget_cents=1000) == usage_before
     assert await jobs.cleanup(older_than=clock.now - timedelta(hours=1)) == 0
-    await jobs.cleanup(older_than=clock.now - timedelta(hours=1), images_older_than=clock.now + timedelta(seconds=1))
+    await jobs.cleanup(
+        older_than=clock.now - timedelta(hours=1), images_older_than=clock.now + timedelta(seconds=1)
+    )
     assert await jobs.job_images(recent_done.id) == []
     assert await jobs.job_images(old_running.id) == [PNG]
