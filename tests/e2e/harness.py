@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,16 @@ async def running_bot(settings: Settings) -> AsyncIterator[Any]:
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def replying_to(message_id: int, chat_id: int | None = None) -> Callable[[Any], bool]:
+    """Matches the bot's successful sendMessage quoting that message (in that chat, when given)."""
+
+    def match(call: Any) -> bool:
+        reply = call.params.get("reply_parameters") or {}
+        if isinstance(reply, str):
+            reply = json.loads(reply)
+        in_chat = chat_id is None or call.params.get("chat_id") == chat_id
+        return call.method == "sendMessage" and call.ok and in_chat and reply.get("message_id") == message_id
+
+    return match

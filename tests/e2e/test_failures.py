@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from storage import Database, QuotaLedger
+from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
 
@@ -19,18 +19,6 @@ def final_edit(text_part: str) -> Callable[[Any], bool]:
     return lambda call: (
         call.method == "editMessageText" and call.ok and text_part in call.params.get("text", "")
     )
-
-
-def replying_to(message_id: int) -> Callable[[Any], bool]:
-    """Matches a successful sendMessage that quotes the given message."""
-
-    def match(call: Any) -> bool:
-        reply = call.params.get("reply_parameters") or {}
-        if isinstance(reply, str):
-            reply = json.loads(reply)
-        return call.method == "sendMessage" and call.ok and reply.get("message_id") == message_id
-
-    return match
 
 
 async def usage_left(settings_path: Any, user_id: int) -> int:

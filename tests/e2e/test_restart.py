@@ -88,9 +88,8 @@ async def test_sigkill_mid_job_then_restart_delivers_exactly_once(
 
 
 async def _only_job(db: Database) -> Any:
-    async with db.snapshot() as conn:
-        async with conn.execute("SELECT id FROM jobs") as cursor:
-            rows = list(await cursor.fetchall())
+    async with db.snapshot() as conn, conn.execute("SELECT id FROM jobs") as cursor:
+        rows = list(await cursor.fetchall())
     assert len(rows) == 1
     return await JobStore(db).get_job(rows[0][0])
 

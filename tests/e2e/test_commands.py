@@ -1,0 +1,75 @@
+"""/start, /help, /models, /quota and the admin commands /grant and /stats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from tests.e2e.harness import replying_to
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.gateway import FakeGateway
+
+BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
+ADMIN = 6001
+USER = 6002
+
+
+async def ask(api: FakeBotAPI, chat: Any, text: str) -> str:
+    """Send a command and return the bot's answer to it."""
+    message = api.send_text(chat, None, text)
+    call = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
+    return str(call.params["text"])
+
+
+async def test_help_models_and_the_command_menu(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=USER, first_name="Dana")
+    async with bot_with():
+        start = await ask(api, chat, "/start")
+        help_text = await ask(api, chat, "/help")
+        models = await ask(api, chat, "/models")
+
+    assert "Dana" in start and "/video" in start
+    assert "--seconds" in help_text and "--negative" in help_text and "album" in help_text
+    assert models.count("<code>veo-3.1") == 11  # ten models and the default
+    assert "$0.15" in models and "$1.20" in models
+    menu = api.calls_to("setMyCommands")
+    assert {command["command"] for command in _commands(menu[0].params)} == {
+        "video",
+        "models",
+        "quota",
+        "help",
+    }
+    assert any(call.params.get("language_code") == "zh" for call in menu)
+
+
+async def test_quota_grant_and_stats(api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter) -> None:
+    admin_chat = api.private_chat(user_id=ADMIN)
+    user_chat = api.private_chat(user_id=USER)
+    async with bot_with(admin_user_ids=str(ADMIN), user_budget_usd="0.30"):
+        api.send_text(user_chat, None, "/video a kite in the wind")
+        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+        await api.wait_for(lambda call: call.method == "editMessageText" and "ready" in call.params["text"])
+        quota = await ask(api, user_chat, "/quota")
+        refused = await ask(api, user_chat, "/grant 6002 5")
+        granted = await ask(api, admin_chat, f"/grant {USER} 2.50")
+        quota_after = await ask(api, user_chat, "/quota")
+        stats = await ask(api, admin_chat, "/stats")
+        not_admin = await ask(api, user_chat, "/stats")
+        bad_grant = await ask(api, admin_chat, "/grant someone lots")
+
+    assert "Spent: $0.15" in quota and "Left: $0.15 of $0.30" in quota
+    assert "1 × <code>veo-3.1-fast</code>" in quota
+    assert "admins" in refused and "admins" in not_admin
+    assert "$2.50" in granted and "$2.65" in granted
+    assert "Left: $2.65 of $2.80" in quota_after
+    assert "1 jobs, 1 clips, $0.15" in stats and "delivered: 1" in stats
+    assert "Usage" in bad_grant
+
+
+def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
+    commands = params["commands"]
+    return json.loads(commands) if isinstance(commands, str) else list(commands)
