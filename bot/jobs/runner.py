@@ -21,6 +21,13 @@ logger = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_SECONDS = 3600.0
 # Input photos of finished jobs are kept this long so "Try again" can reuse them.
 IMAGE_RETENTION = timedelta(days=1)
+# Phases that end within seconds; shutdown waits for them instead of cancelling.
+SHORT_STEPS = ("downloading", "uploading")
+
+
+def stream_was_cut(job: Job) -> bool:
+    """A sync job that started streaming but has no video URLs yet cannot be picked up again."""
+    return job.mode == "sync" and job.state is not JobState.QUEUED and not job.result_urls
 
 
 class JobRunner:
@@ -95,10 +102,8 @@ class JobRunner:
         for job in await self._jobs.unnotified_finished_jobs():
             await self._notify_finished(job)
         for job in await self._jobs.jobs_to_resume():
-            if job.mode == "sync" and job.state is not JobState.QUEUED and not job.result_urls:
-                # A cut stream cannot be picked up again: refund and offer a retry.
-                reporter = self._pipeline.reporter_for(job)
-                await self._pipeline.fail(job, reporter, Failure("interrupted", "stream cut by a restart"))
+            if stream_was_cut(job):
+                await self._fail_interrupted(job, "stream cut by a restart")
                 continue
             logger.info("Resuming job %s in state %s", job.id, job.state)
             self.start(job)
@@ -118,12 +123,40 @@ class JobRunner:
         self._closing = True
         if self._maintenance is not None:
             self._maintenance.cancel()
+        deadline = asyncio.get_running_loop().time() + grace_seconds
+        job_ids = list(self._tasks)
+        # Jobs already downloading or uploading are let finish (within the grace time), so a video that
+        # is on its way is delivered and settled rather than sent again after the restart.
+        phases = {job_id: reporter.progress.phase for job_id, reporter in self._reporters.items()}
+        finishing = [task for job_id, task in self._tasks.items() if phases.get(job_id) in SHORT_STEPS]
+        for task in self._tasks.values():
+            if task not in finishing:
+                task.cancel()
+        if finishing:
+            await asyncio.wait(finishing, timeout=grace_seconds)
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks, timeout=grace_seconds)
-        logger.info("Job runner stopped; %d job(s) left for the next start", len(tasks))
+            await asyncio.wait(tasks, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+        # Streams cut by the shutdown cannot be resumed: refund now and tell the users while we still can.
+        left = 0
+        for job_id in job_ids:
+            job = await self._jobs.get_job(job_id)
+            if job is None or job.is_terminal:
+                continue
+            remaining = deadline - asyncio.get_running_loop().time()
+            if stream_was_cut(job) and remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._fail_interrupted(job, "stream cut by a shutdown"), remaining)
+            else:
+                left += 1
+        logger.info("Job runner stopped; %d job(s) left for the next start", left)
+
+    async def _fail_interrupted(self, job: Job, reason: str) -> None:
+        """Refund a job whose stream was cut and offer the user a retry."""
+        reporter = self._pipeline.reporter_for(job)
+        await self._pipeline.fail(job, reporter, Failure("interrupted", reason))
 
     async def _maintain(self) -> None:
         """Delete old finished jobs and stray temporary files, once now and then every hour."""

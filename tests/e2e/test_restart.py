@@ -97,3 +97,43 @@ async def _only_job(db: Database) -> Any:
 async def _until(condition: Any) -> None:
     while not condition():
         await asyncio.sleep(0.05)
+
+
+async def test_stream_cut_by_a_kill_is_refunded_with_a_retry_button_that_works(
+    api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    gateway.generation_seconds = 6.0
+    env = bot_environment(tmp_path, api, gateway) | {"GENERATION_MODE": "sync"}
+    chat = api.private_chat(user_id=5002)
+
+    first = await start_bot(tmp_path, env, "first.log")
+    try:
+        await api.wait_for("getUpdates", timeout=30)
+        api.send_text(chat, None, "/video rain on a window")
+        await api.wait_for(
+            lambda call: call.method == "editMessageText" and "%" in call.params["text"], timeout=20
+        )
+    finally:
+        await stop(first, signal.SIGKILL)
+
+    gateway.generation_seconds = 0.3
+    second = await start_bot(tmp_path, env, "second.log")
+    try:
+        told = await api.wait_for(
+            lambda call: call.method == "editMessageText" and "restarted" in call.params["text"], timeout=30
+        )
+        assert "Nothing was charged" in told.params["text"]
+        status = api.message(chat, told.params["message_id"])
+        [retry] = status.callback_data
+        api.press_button(chat, None, status.message_id, retry)
+        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=30)
+    finally:
+        assert await stop(second, signal.SIGTERM) == 0
+
+    assert len(api.videos_sent(chat)) == 1
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        usage = await QuotaLedger(db).usage(5002, period="day", budget_cents=100)
+        assert usage.spent_cents == 15 and usage.reserved_cents == 0  # the cut job cost nothing
+    finally:
+        await db.close()

@@ -70,3 +70,29 @@ async def test_photo_with_caption_animates_the_photo_without_leaking_the_token(
     assert base64.b64decode(images[0].split(",", 1)[1])[:2] == b"\xff\xd8"
     for recorded in gateway.requests:
         assert "TEST-TOKEN" not in repr(recorded)
+
+
+async def test_the_same_message_delivered_twice_makes_one_job(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=1003)
+    async with bot_with():
+        message = api.send_text(chat, None, "/video a single candle")
+        api.push_update({"message": message})  # Telegram re-delivers updates after a crash
+        await wait_for_video(api, chat)
+
+    assert len(gateway.requests_to("/v1/chat/completions")) == 1
+    assert len(api.videos_sent(chat)) == 1
+
+
+async def test_a_video_over_the_upload_limit_is_shrunk_to_fit(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    gateway.video_bytes = 52 * 1024 * 1024
+    chat = api.private_chat(user_id=1004)
+    async with bot_with():
+        api.send_text(chat, None, "/video a big waterfall")
+        [video] = await wait_for_video(api, chat, timeout=40)
+
+    assert 0 < video.upload_size < 50 * 1024 * 1024
+    assert video.video["width"] == 72 and video.video["height"] == 128
