@@ -44,6 +44,7 @@ class JobRunner:
     ) -> None:
         self._jobs = jobs
         self._pipeline = pipeline
+        self._max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._retention = retention
         self._wall_clock = wall_clock
@@ -63,16 +64,13 @@ class JobRunner:
         """Jobs waiting for a slot."""
         return len(self._waiting)
 
-    def is_tracking(self, job_id: str) -> bool:
-        """True while the job's task is alive in this process."""
-        return job_id in self._tasks
-
     def start(self, job: Job) -> None:
         """Queue the job; it runs as soon as a slot is free. Never blocks the caller."""
         if self._closing or job.id in self._tasks:
             return
+        ahead = self._jobs_ahead(len(self._waiting))
         self._waiting.append(job.id)
-        reporter = self._pipeline.reporter_for(job, queue_position=len(self._waiting) - 1)
+        reporter = self._pipeline.reporter_for(job, queue_position=ahead)
         self._reporters[job.id] = reporter
         task = asyncio.create_task(self._run(job, reporter), name=f"job-{job.id}")
         self._tasks[job.id] = task
@@ -85,11 +83,19 @@ class JobRunner:
             self._leave_queue(job.id)
             await self._pipeline.run(job, reporter)
 
+    def _jobs_ahead(self, index: int) -> int | None:
+        """How many waiting jobs are ahead of the one at `index` once free slots are used; None if it fits."""
+        free = self._max_concurrent - self.running_count
+        ahead = index - free
+        return ahead if ahead >= 0 else None
+
     def _leave_queue(self, job_id: str) -> None:
         if job_id in self._waiting:
             self._waiting.remove(job_id)
-        for position, waiting_id in enumerate(self._waiting):
-            self._reporters[waiting_id].apply(PhaseChanged("queued", queue_position=position))
+        for index, waiting_id in enumerate(self._waiting):
+            ahead = self._jobs_ahead(index)
+            if ahead is not None:
+                self._reporters[waiting_id].apply(PhaseChanged("queued", queue_position=ahead))
 
     def _forget(self, job_id: str, _task: object = None) -> None:
         self._tasks.pop(job_id, None)

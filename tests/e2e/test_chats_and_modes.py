@@ -126,3 +126,30 @@ async def test_many_users_at_once_each_get_their_video_in_about_one_generation_t
     assert elapsed < 8, elapsed
     assert api.stats().too_many_requests == 0
     await asyncio.sleep(0)
+
+
+async def test_a_full_runner_shows_each_waiting_job_its_place_in_line(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    gateway.generation_seconds = 1.0
+    chats = [api.private_chat(user_id=4100 + index) for index in range(3)]
+    async with bot_with(max_concurrent_jobs=1):
+        for chat in chats:
+            api.send_text(chat, None, "/video one at a time")
+        for chat in chats:
+            await api.wait_for(
+                lambda call, chat_id=chat.id: video_sent(call) and call.params["chat_id"] == chat_id,
+                timeout=20,
+            )
+
+    def first_status(chat: Any) -> str:
+        return next(
+            str(call.params["text"])
+            for call in api.calls_to("sendMessage")
+            if call.params["chat_id"] == chat.id
+        )
+
+    assert "In line" not in first_status(chats[0]) and "next in line" not in first_status(chats[0])
+    assert "next in line" in first_status(chats[1])
+    assert "1 job ahead" in first_status(chats[2])
+    assert all(len(api.videos_sent(chat)) == 1 for chat in chats)
