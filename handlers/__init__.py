@@ -17,9 +17,13 @@ from telegram.ext import (
 from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
 from handlers.access import enforce_allow_lists
 from handlers.admin import grant_command, stats_command
+from handlers.cancel import cancel_command
 from handlers.errors import error_handler
 from handlers.help import help_command, models_command, start_command
+from handlers.language import LANGUAGE_CALLBACK_PREFIX, language_button, language_command
 from handlers.quota import quota_command
+from handlers.settings_menu import settings_button, settings_command
+from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
 from handlers.video import photo_message, retry_button, unusable_file, video_command
 
 # Photos and files: the handler decides whether a group post addresses us (caption "/video ...")
@@ -38,10 +42,15 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("quota", quota_command))
     application.add_handler(CommandHandler("grant", grant_command))
     application.add_handler(CommandHandler("stats", stats_command))
+    application.add_handler(CommandHandler("language", language_command))
     application.add_handler(CommandHandler("video", video_command))
+    application.add_handler(CommandHandler("settings", settings_command))
+    application.add_handler(CommandHandler("cancel", cancel_command))
     # Media with a caption is not a command to PTB, so photos and files are matched by type.
     application.add_handler(MessageHandler(PHOTOS_AND_FILES, photo_message))
     # A sticker sent privately gets an explanation (in groups stickers are just chatter).
     application.add_handler(MessageHandler(PRIVATE & filters.Sticker.ALL, unusable_file))
     application.add_handler(CallbackQueryHandler(retry_button, pattern=f"^{RETRY_CALLBACK_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{SETTINGS_CALLBACK_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(language_button, pattern=f"^{LANGUAGE_CALLBACK_PREFIX}"))
     application.add_error_handler(error_handler)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -29,11 +30,19 @@ from bot.media.errors import MediaError
 from bot.progress import Failed, JobProgress, PhaseChanged, TaskPolled, Tick
 from bot.settings import Settings
 from bot.status_board import StatusBoard
-from storage import Job, JobState, JobStore
+from storage import IllegalTransition, Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
 
 RETRY_CALLBACK_PREFIX = "again:"
+# The order of the steps a job goes through; a resumed job never steps back.
+STEP_ORDER = {
+    JobState.QUEUED: 0,
+    JobState.SUBMITTED: 1,
+    JobState.GENERATING: 2,
+    JobState.DOWNLOADING: 3,
+    JobState.UPLOADING: 4,
+}
 MAX_PARALLEL_UPLOADS = 4
 
 
@@ -111,6 +120,8 @@ class JobPipeline:
         try:
             files = await self._generate(job, reporter, workdir)
             await self._deliver(job, reporter, files)
+        except IllegalTransition:
+            logger.info("Job %s was cancelled before it was sent upstream", job.id)
         except JobFailed as failed:
             await self.fail(job, reporter, failed.failure)
         except GatewayError as err:
@@ -166,10 +177,25 @@ class JobPipeline:
             reporter.message_id = message_id
             await self._jobs.update_job(job.id, status_message_id=message_id)
 
+    async def _advance(self, job: Job, state: JobState, **fields: Any) -> None:
+        """Record that the job reached `state` (a no-op when a resumed job is already there or past it).
+
+        Raises IllegalTransition when the job was cancelled meanwhile, which ends the run quietly.
+        """
+        current = await self._jobs.get_job(job.id)
+        if current is not None and STEP_ORDER.get(current.state, 0) >= STEP_ORDER[state]:
+            if fields:
+                await self._jobs.update_job(job.id, **fields)
+            return
+        await self._jobs.set_state(job.id, state, **fields)
+
     async def _generate(self, job: Job, reporter: JobReporter, workdir: Path) -> list[Path]:
+        await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+        if job.result_urls:
+            # The videos were made before a restart; their links are valid for 24 hours.
+            return await self._download_urls(job, reporter, list(job.result_urls), workdir)
         images = await self._jobs.job_images(job.id)
         request = restore_request(job.request_json, images)
-        await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         if job.mode == "sync":
             return await self._generate_sync(job, request, reporter, workdir)
         return await self._generate_async(job, request, reporter, workdir)
@@ -177,7 +203,7 @@ class JobPipeline:
     async def _generate_sync(
         self, job: Job, request: VideoRequest, reporter: JobReporter, workdir: Path
     ) -> list[Path]:
-        await self._jobs.set_state(job.id, JobState.GENERATING)
+        await self._advance(job, JobState.GENERATING)
         logger.info(
             "Job %s generating: user=%s model=%s mode=sync n=%d", job.id, job.user_id, job.model, job.n
         )
@@ -197,12 +223,12 @@ class JobPipeline:
                 raise ContentPolicyError(reason, code=reason)
             raise GenerationFailedError(reason, reason=reason)
         await self._jobs.set_result_urls(job.id, urls)
-        await self._jobs.set_state(job.id, JobState.DOWNLOADING)
         return await self._download_urls(job, reporter, urls, workdir)
 
     async def _download_urls(
         self, job: Job, reporter: JobReporter, urls: list[str], workdir: Path
     ) -> list[Path]:
+        await self._advance(job, JobState.DOWNLOADING)
         logger.info("Job %s downloading %d video(s)", job.id, len(urls))
         reporter.apply(PhaseChanged("downloading"))
         files = []
@@ -222,34 +248,35 @@ class JobPipeline:
     ) -> list[Path]:
         task_id = job.upstream_task_id
         if task_id is None:
+            # Recorded before the request goes out, so a /cancel cannot race a task the gateway already has.
+            await self._advance(job, JobState.SUBMITTED)
             reporter.apply(PhaseChanged("submitting"))
             created = await self._gateway.create_task(request)
             task_id = created.task_id
             # Written before anything waits on it: after a restart the task is polled, never resubmitted.
-            await self._jobs.set_state(job.id, JobState.SUBMITTED, upstream_task_id=task_id)
+            await self._jobs.update_job(job.id, upstream_task_id=task_id)
             logger.info("Job %s submitted: user=%s model=%s task=%s", job.id, job.user_id, job.model, task_id)
-        elif job.result_urls:
-            return await self._download_urls(job, reporter, list(job.result_urls), workdir)
         reporter.apply(PhaseChanged("generating"))
-        generating_recorded = job.state == JobState.GENERATING
+
+        generating = False
 
         async def on_status(status: TaskStatus) -> None:
-            nonlocal generating_recorded
-            if status.status == "processing" and not generating_recorded:
-                generating_recorded = True
-                await self._jobs.set_state(job.id, JobState.GENERATING)
+            nonlocal generating
+            if status.status == "processing" and not generating:
+                generating = True
+                await self._advance(job, JobState.GENERATING)
             reporter.apply(TaskPolled(status.status, status.progress, coarse=True))
             reporter.apply(Tick(self._wall_clock()))
 
         await self._gateway.wait_for_task(task_id, on_status=on_status)
-        await self._jobs.set_state(job.id, JobState.DOWNLOADING)
+        await self._advance(job, JobState.DOWNLOADING)
         logger.info("Job %s downloading: task=%s", job.id, task_id)
         reporter.apply(PhaseChanged("downloading"))
         path = await self._gateway.download_result(task_id, model=job.model, dest=workdir / "video-1.mp4")
         return [path]
 
     async def _deliver(self, job: Job, reporter: JobReporter, files: list[Path]) -> None:
-        await self._jobs.set_state(job.id, JobState.UPLOADING)
+        await self._advance(job, JobState.UPLOADING)
         logger.info("Job %s uploading %d video(s)", job.id, len(files))
         reporter.apply(PhaseChanged("uploading"))
         ready: list[ReadyVideo] = []

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_SECONDS = 3600.0
 # Input photos of finished jobs are kept this long so "Try again" can reuse them.
 IMAGE_RETENTION = timedelta(days=1)
-# Phases that end within seconds; shutdown waits for them instead of cancelling.
-SHORT_STEPS = ("downloading", "uploading")
+# Phases that end within seconds (the last two only write the final status); shutdown waits for them.
+SHORT_STEPS = ("downloading", "uploading", "delivered", "failed")
 
 
 def stream_was_cut(job: Job) -> bool:
@@ -76,6 +76,19 @@ class JobRunner:
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._forget, job.id))
 
+    async def cancel_queued(self, user_id: int) -> int:
+        """Cancel and refund the user's jobs that were not sent upstream yet; returns how many."""
+        cancelled = await self._jobs.cancel_queued_jobs(user_id)
+        for job in cancelled:
+            task = self._tasks.get(job.id)
+            reporter = self._reporters.get(job.id) or self._pipeline.reporter_for(job)
+            if task is not None and job.id in self._waiting:
+                task.cancel()
+            logger.info("Job %s cancelled by user=%s", job.id, user_id)
+            failure = Failure("cancelled", "cancelled by the user", retryable=True)
+            await self._pipeline.notify_failure(job, reporter, failure)
+        return len(cancelled)
+
     async def _run(self, job: Job, reporter: JobReporter) -> None:
         # The status message goes out at once, even when the job has to wait for a slot.
         await self._pipeline.announce(job, reporter)
@@ -119,6 +132,7 @@ class JobRunner:
     async def _notify_finished(self, job: Job) -> None:
         reporter = self._pipeline.reporter_for(job)
         if job.state is JobState.DELIVERED:
+            await reporter.finish(PhaseChanged("delivered"))
             await self._jobs.mark_notified(job.id)
             return
         failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)

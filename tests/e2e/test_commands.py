@@ -73,3 +73,40 @@ async def test_quota_grant_and_stats(api: FakeBotAPI, gateway: FakeGateway, bot_
 def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
     commands = params["commands"]
     return json.loads(commands) if isinstance(commands, str) else list(commands)
+
+
+async def test_cancel_stops_waiting_jobs_and_refunds_them(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    gateway.generation_seconds = 2.0
+    busy = api.private_chat(user_id=6101)
+    waiting = api.private_chat(user_id=6102)
+    async with bot_with(max_concurrent_jobs=1):
+        api.send_text(busy, None, "/video the slot is taken")
+        await api.wait_for(
+            lambda call: call.method == "editMessageText" and "%" in call.params["text"], timeout=10
+        )
+        api.send_text(waiting, None, "/video I will change my mind")
+        await api.wait_for(lambda call: call.method == "sendMessage" and call.params["chat_id"] == waiting.id)
+        answer = await ask(api, waiting, "/cancel")
+        told = await api.wait_for(
+            lambda call: (
+                call.method == "editMessageText"
+                and call.params["chat_id"] == waiting.id
+                and "Cancelled" in call.params["text"]
+            ),
+            timeout=10,
+        )
+        nothing = await ask(api, waiting, "/cancel")
+        running = await ask(api, busy, "/cancel")
+        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+
+    assert "Cancelled one waiting video" in answer
+    assert "Nothing was charged" in told.params["text"]
+    assert "no videos waiting" in nothing
+    assert "can't be stopped" in running
+    prompts = [
+        request.json["messages"][0]["content"] for request in gateway.requests_to("/v1/chat/completions")
+    ]
+    assert prompts == ["the slot is taken"]
+    assert api.videos_sent(waiting) == [] and len(api.videos_sent(busy)) == 1
