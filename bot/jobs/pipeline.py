@@ -129,8 +129,6 @@ class JobPipeline:
         except MediaError as err:
             logger.warning("Job %s: media problem: %s", job.id, err)
             await self.fail(job, reporter, Failure("upload_failed", err.code))
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            raise
         except Exception:
             logger.exception("Job %s failed unexpectedly", job.id)
             await self.fail(job, reporter, Failure("internal", "unexpected error"))
@@ -138,17 +136,17 @@ class JobPipeline:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
 
     async def fail(self, job: Job, reporter: JobReporter, failure: Failure) -> None:
-        """Record the failure with its refund, then tell the user (once) with a retry button."""
-        changed = await self._jobs.fail_job(job.id, failure.kind, failure.reason)
-        if changed:
-            logger.info(
-                "Job %s failed: user=%s model=%s kind=%s reason=%s",
-                job.id,
-                job.user_id,
-                job.model,
-                failure.kind,
-                failure.reason,
-            )
+        """Record the failure with its refund, then tell the user with a retry button."""
+        if not await self._jobs.fail_job(job.id, failure.kind, failure.reason):
+            return  # already finished elsewhere (e.g. cancelled), and the user was told there
+        logger.info(
+            "Job %s failed: user=%s model=%s kind=%s reason=%s",
+            job.id,
+            job.user_id,
+            job.model,
+            failure.kind,
+            failure.reason,
+        )
         await self.notify_failure(job, reporter, failure)
 
     async def notify_failure(self, job: Job, reporter: JobReporter, failure: Failure) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup
 
@@ -25,14 +23,12 @@ class JobReporter:
         chat_id: int,
         chat_is_group: bool,
         progress: JobProgress,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._board = board
         self._texts = texts
         self._language = language
         self._chat_id = chat_id
         self._chat_is_group = chat_is_group
-        self._clock = clock
         self.progress = progress
         self.message_id: int | None = None
 
