@@ -55,14 +55,19 @@ def image_ref(message: Message) -> ImageRef | None:
     return None
 
 
-async def fetch_frame(bot: Bot, ref: ImageRef) -> FrameImage:
-    """Download the image's bytes (never its URL: it contains the bot token) and prepare it."""
+def check_downloadable(ref: ImageRef) -> None:
+    """Bots can download files up to 20 MB; say so before anything else happens."""
     if ref.file_size is not None and ref.file_size > DOWNLOAD_LIMIT_BYTES:
         raise ImageProblem(
             "file-too-large",
             size=f"{ref.file_size / 1_000_000:.0f}",
             limit=f"{DOWNLOAD_LIMIT_BYTES / 1_000_000:.0f}",
         )
+
+
+async def fetch_frame(bot: Bot, ref: ImageRef) -> FrameImage:
+    """Download the image's bytes (never its URL: it contains the bot token) and prepare it."""
+    check_downloadable(ref)
     telegram_file = await bot.get_file(ref.file_id)
     data = bytes(await telegram_file.download_as_bytearray())
     try:

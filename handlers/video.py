@@ -13,7 +13,7 @@ from bot.jobs.intake import Accepted, Origin, Rejected
 from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
 from bot.video_options import OptionError, parse_video_args
 from handlers.common import is_group, language_of, origin_of, reply
-from handlers.images import ImageProblem, ImageRef, fetch_frame, image_ref
+from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
 
 VIDEO_COMMAND = re.compile(r"^/video(?:@(?P<bot>\w+))?(?=\s|$)", re.IGNORECASE)
 MAX_FRAMES = 2
@@ -128,11 +128,13 @@ async def _request_video(
     except OptionError as err:
         await reply(message, texts(language, err.key, **err.args))
         return
-    if not options.prompt.strip():
-        await reply(message, texts(language, "photo-needs-caption" if refs else "video-usage"))
-        return
     frames: list[FrameImage] = []
     try:
+        for ref in refs:
+            check_downloadable(ref)
+        if not options.prompt.strip():
+            await reply(message, texts(language, "photo-needs-caption" if refs else "video-usage"))
+            return
         for ref in refs:
             frames.append(await fetch_frame(context.bot, ref))
     except ImageProblem as problem:

@@ -77,15 +77,18 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
             message = api.send_text(chat, None, text)
             reply = await api.wait_for(replying_to(message["message_id"]), timeout=10)
             assert expected in reply.params["text"], (text, reply.params["text"])
-        start = len(api.calls)
-        api.send_document(
-            chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="move it"
+        pdf = api.send_document(
+            chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="x"
         )
-        reply = await api.wait_for("sendMessage", start=start)
+        reply = await api.wait_for(replying_to(pdf["message_id"]), timeout=10)
         assert "JPEG, PNG or WEBP" in reply.params["text"]
-        start = len(api.calls)
-        api.send_sticker(chat, None)
-        reply = await api.wait_for("sendMessage", start=start)
+        huge = api.send_document(
+            chat, None, b"\xff\xd8\xff" + bytes(30 * 1024 * 1024), "huge.jpg", "image/jpeg"
+        )
+        reply = await api.wait_for(replying_to(huge["message_id"]), timeout=10)
+        assert "up to 20 MB" in reply.params["text"]
+        sticker = api.send_sticker(chat, None)
+        reply = await api.wait_for(replying_to(sticker["message_id"]), timeout=10)
         assert "Stickers" in reply.params["text"]
 
     assert gateway.requests == []

@@ -96,3 +96,18 @@ async def test_a_video_over_the_upload_limit_is_shrunk_to_fit(
 
     assert 0 < video.upload_size < 50 * 1024 * 1024
     assert video.video["width"] == 72 and video.video["height"] == 128
+
+
+async def test_several_videos_arrive_as_one_album(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=1005)
+    async with bot_with(user_budget_usd="2.00"):
+        request = api.send_text(chat, None, "/video --n 3 three paper planes")
+        await api.wait_for(lambda call: call.method == "sendMediaGroup" and call.ok, timeout=15)
+
+    videos = api.videos_sent(chat)
+    assert len(videos) == 3
+    assert all(video.reply_to == request["message_id"] for video in videos)
+    assert "three paper planes" in (videos[0].caption or "")
+    assert gateway.requests_to("/v1/chat/completions")[0].json["n"] == 3
