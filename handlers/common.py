@@ -12,9 +12,11 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def language_of(update: Update, context: BotContext) -> str:
-    """The user's language: their Telegram language when we speak it, else English."""
+    """The user's /language choice, else their Telegram language when we speak it, else English."""
     user = update.effective_user
-    return context.services.texts.language_for(user.language_code if user else None)
+    if user is None:
+        return context.services.texts.language_for(None)
+    return context.services.languages.language_for(user.id, user.language_code)
 
 
 def origin_of(message: Message, context: BotContext, language: str) -> Origin:

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from storage.clock import from_db_time, to_db_time
-from storage.database import Database, fetch_row
+from storage.database import Database, fetch_all, fetch_row
 from storage.models import User
 
 
@@ -81,3 +81,11 @@ class UserStore:
                 " ON CONFLICT (id) DO UPDATE SET language_override = excluded.language_override",
                 (user_id, language, stamp, stamp),
             )
+
+    async def language_overrides(self) -> dict[int, str]:
+        """Every user's explicit language choice (users without one are left out)."""
+        async with self._db.snapshot() as conn:
+            rows = await fetch_all(
+                conn, "SELECT id, language_override FROM users WHERE language_override IS NOT NULL"
+            )
+        return {int(row["id"]): str(row["language_override"]) for row in rows}

@@ -41,6 +41,17 @@ async def test_language_can_be_set_before_the_user_is_known(users: UserStore) ->
     assert await users.get_user_language(2) == "de"
 
 
+async def test_language_overrides_lists_only_explicit_choices(users: UserStore) -> None:
+    assert await users.language_overrides() == {}
+    await users.upsert_user(1, "alice", "en")
+    await users.set_user_language(2, "zh")
+    await users.upsert_user(3, "carol", "de")
+    await users.set_user_language(3, "en")
+    await users.set_user_language(4, "zh")
+    await users.set_user_language(4, None)  # back to Telegram's language: no longer an override
+    assert await users.language_overrides() == {2: "zh", 3: "en"}
+
+
 async def test_upsert_chat(db: Database, users: UserStore, clock: FakeClock) -> None:
     await users.upsert_chat(-100, "supergroup", "Video fans")
     clock.advance(hours=1)

@@ -74,16 +74,13 @@ not-allowed = Sorry, this bot is private. Ask its operator for access.
 invalid-request = ⚠️ { $reason }
     Nothing was charged.
 invalid-prompt_required = Describe the video you want: the prompt is empty.
-invalid-prompt_too_long = The prompt is too long ({ $length } characters); the limit is { $limit }.
+invalid-prompt_too_long = The prompt is too long; the limit is { $limit } characters.
 invalid-unknown_model = There is no model called { $model }. See /models.
 invalid-images_required = { $model } animates a photo: send 1 or 2 images with it.
 invalid-images_not_allowed = { $model } makes video from text only; leave out --model to animate a photo.
 invalid-too_many_images = { $model } takes at most { $limit } image(s).
 invalid-image_type_not_allowed = { $model } can't use this image type.
-invalid-n_out_of_range = The number of videos must be between 1 and 4{ $limit ->
-    [1] ; { $model } makes one per request
-   *[other] {""}
- }.
+invalid-n_out_of_range = The number of videos (--n) must be between 1 and 4.
 invalid-n_requires_sync = Several videos at once need a Reverse model with live progress; this request can make one.
 invalid-duration_not_allowed = { $model } makes { $allowed }-second clips. For other lengths use an Official model, e.g. <code>--model veo-3.1-fast-generate-preview</code>.
 invalid-resolution_not_allowed = { $model } makes 720p video. For 1080p or 4k use an Official model, e.g. <code>--model veo-3.1-generate-preview</code>.
@@ -92,7 +89,8 @@ invalid-seed_out_of_range = The seed must be a whole number between 0 and 429496
 invalid-seed_not_supported = { $model } doesn't take a seed; Official models do.
 invalid-negative_not_supported = { $model } doesn't take a negative prompt; Official models do.
 invalid-negative_too_long = The negative prompt is too long.
-invalid-aspect_ratio_mismatch = { $model } has a fixed orientation; leave out --model or pick its -landscape sibling.
+invalid-aspect_ratio_mismatch = That model has a fixed orientation; leave out --model, or pick a model with the orientation you want from /models.
+invalid-sync_not_supported = { $model } can't stream live progress; it only runs as a background task.
 
 ## Budget refusals
 
@@ -103,12 +101,6 @@ refused-active_jobs = ⏳ You already have { $active } videos in the works (the 
 ## Delivery
 
 video-caption-footer = 🎞 { $model }
-delivered-summary = ✅ Delivered{ $count ->
-    [1] {""}
-   *[other] {" "}{ $count } videos
- } in { $elapsed } · { $cost }
-partial-refund = { $missing } of the videos failed; { $refund } was refunded.
-video-too-large-link = The video is too large for Telegram ({ $size } MB). Download it here within 24 hours: { $url }
 try-again-button = 🔁 Try again
 button-not-yours = This button belongs to someone else's video.
 retry-started = 🔁 Trying again…
@@ -126,15 +118,18 @@ failure-generation_failed = 😕 The video could not be generated{ $reason ->
    *[other] {" "}({ $reason })
  }. Please try again.
 failure-download_failed = 📦 The finished video could not be downloaded.
-failure-bad_request = ⚠️ The video service rejected the request ({ $reason }).
+failure-bad_request = ⚠️ The video service rejected the request{ $reason ->
+    [none] {""}
+   *[other] {" "}({ $reason })
+ }.
 failure-authentication = 🔑 The bot's video service account has a problem. The operator has been notified in the logs.
 failure-not_found = 📦 The video expired before it could be fetched.
 failure-interrupted = 🔌 The bot restarted while your video was streaming, and that kind of generation can't be resumed.
 failure-upload_failed = 📦 The video could not be sent to Telegram.
 failure-internal = 😕 Something went wrong on our side.
 failure-cancelled = ✋ Cancelled.
-nothing-charged = Nothing was charged.
-
+failure-invalid_request = ⚠️ The video service can't take this request ({ $reason }). Try another model.
+failure-gateway_error = 🛠 The video service had a problem. Please try again.
 ## /quota
 
 quota =
@@ -164,9 +159,23 @@ stats-states = By state (this { $period }): { $states }
 stats-errors = Upstream errors (this { $period }): { $errors }
 stats-none = none
 
+## /language
+
+language-menu =
+    🌐 <b>Language</b>: { $current }
+    Choose the language I answer you in:
+language-current-chosen = { $name }
+language-current-auto = { $name } (automatic, from your Telegram settings)
+language-name-en = English
+language-name-zh = Chinese (Simplified)
+language-button-auto = 🔄 Automatic (Telegram's language)
+language-set = ✅ From now on I'll answer you in English.
+language-set-auto = ✅ I'll follow your Telegram language: { $name }.
+
 ## Commands menu
 
 command-video = Make a video: /video a fox running through snow
 command-models = Models and prices
 command-quota = Your budget
 command-help = How to use the bot
+command-language = Language: English or 简体中文
