@@ -9,6 +9,7 @@ from bot.gateway.catalog import ASPECT_RATIOS, Channel, ModelSpec, Orientation, 
 from bot.gateway.catalog import UnknownModelError as _UnknownModel
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import ImageInput, Mode, VideoRequest, validate_request
+from bot.preferences import VideoDefaults, apply_defaults
 from bot.video_options import VideoOptions
 
 
@@ -36,8 +37,20 @@ def build_request(
     *,
     default_model: str,
     generation_mode: Mode,
+    defaults: VideoDefaults | None = None,
 ) -> BuiltRequest:
-    """Pick the model, fill in orientation and defaults, and validate; raises InvalidRequestError."""
+    """Pick the model, fill in orientation and defaults, and validate; raises InvalidRequestError.
+
+    `defaults` are the user's or the group's saved ones; without them the operator's apply.
+    """
+    if defaults is not None:
+        options = apply_defaults(
+            options,
+            defaults,
+            photo=images[0].orientation if images else None,
+            has_images=bool(images),
+            generation_mode=generation_mode,
+        )
     spec = _choose_model(options, images, default_model)
     orientation = options.orientation or (images[0].orientation if images else None)
     aspect_ratio = None

@@ -247,6 +247,14 @@ class FakeBotAPI:
         """Create a forum topic and return its message_thread_id."""
         return self.users.create_topic(chat, name, creator)
 
+    def make_admin(self, chat: ChatRef, user: FakeUser | int, *, owner: bool = False) -> None:
+        """The user becomes an administrator (or, with owner=True, the creator) of a group."""
+        group = self.users.chat(chat)
+        if group.type == "private":
+            raise ValueError(f"chat {group.id} is private: only groups have admins")
+        user_id = user if isinstance(user, int) else self.state.add_user(user).id
+        self.state.member_statuses[(group.id, user_id)] = "creator" if owner else "administrator"
+
     def block_bot(self, user: FakeUser | int) -> None:
         """The user blocks the bot: sends to the private chat answer 403."""
         self.state.blocked_by.add(user if isinstance(user, int) else user.id)

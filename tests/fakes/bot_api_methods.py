@@ -10,6 +10,7 @@ from typing import Any
 from tests.fakes.bot_api_calls import CallContext
 from tests.fakes.bot_api_editing import MessageEditor
 from tests.fakes.bot_api_files import FileResolver
+from tests.fakes.bot_api_members import ChatMembers
 from tests.fakes.bot_api_sending import MessageSender
 from tests.fakes.bot_api_spec import ApiError, bad_request
 from tests.fakes.bot_api_state import BotState, ChatActionRecord
@@ -63,6 +64,7 @@ class MethodTable:
         self._privacy_mode = privacy_mode
         sender = MessageSender(state, files)
         editor = MessageEditor(state)
+        members = ChatMembers(state)
         self.methods: dict[str, Method] = {
             "getMe": self.get_me,
             "logOut": self.log_out,
@@ -86,6 +88,8 @@ class MethodTable:
             "sendChatAction": self.send_chat_action,
             "getFile": self.get_file,
             "answerCallbackQuery": self.answer_callback_query,
+            "getChatMember": members.get_chat_member,
+            "getChatAdministrators": members.get_chat_administrators,
         }
 
     def get(self, method: str) -> Method | None:

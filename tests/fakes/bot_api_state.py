@@ -5,10 +5,12 @@ from __future__ import annotations
 import mimetypes
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from tests.fakes.bot_api_model import FakeChat, FakeUser, FileKind, StoredFile, StoredMessage
 from tests.fakes.bot_api_spec import ApiError, bad_request
+
+MemberStatus = Literal["creator", "administrator", "member", "left"]
 
 _FILE_ID_PREFIX: dict[FileKind, str] = {
     "photo": "AgACAgIAAxkBAAI",
@@ -68,6 +70,7 @@ class BotState:
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     chat_actions: list[ChatActionRecord] = field(default_factory=list)
     blocked_by: set[int] = field(default_factory=set)
+    member_statuses: dict[tuple[int, int], MemberStatus] = field(default_factory=dict)
     logged_out: bool = False
     _messages: dict[int, dict[int, StoredMessage]] = field(default_factory=dict)
     _next_message_id: dict[int, int] = field(default_factory=dict)
@@ -101,6 +104,10 @@ class BotState:
         elif isinstance(value, list):
             for item in value:
                 self.learn_from(item)
+
+    def member_status(self, chat_id: int, user_id: int) -> MemberStatus:
+        """A user's status in a chat: "member" unless set with FakeBotAPI.make_admin (or directly)."""
+        return self.member_statuses.get((chat_id, user_id), "member")
 
     def resolve_chat(self, chat_id: int | str, *, sending: bool = False) -> FakeChat:
         """The chat for a chat_id parameter; 400 when unknown, 403 when the user blocked the bot."""

@@ -589,6 +589,40 @@ async def test_commands_per_scope(api: FakeBotAPI, bot: Bot) -> None:
     assert await bot.get_my_commands() == ()
 
 
+async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> None:
+    spec = BotApiSpec()
+    group = api.group(-1007, "Makers")
+    owner, admin, member = api.user(11, "Olga"), api.user(12, "Adam"), api.user(13, "Mia")
+    api.make_admin(group, owner, owner=True)
+    api.make_admin(group, admin.id)
+    api.make_admin(group, api.bot_user)
+
+    statuses = [(await bot.get_chat_member(group.id, user.id)).status for user in (owner, admin, member)]
+    admins = await bot.get_chat_administrators(group.id)
+    with pytest.raises(BadRequest, match=r"(?i)user not found"):
+        await bot.get_chat_member(group.id, 999)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.get_chat_member(-1999, owner.id)
+    with pytest.raises(BadRequest, match=r"(?i)no administrators in the private chat"):
+        await bot.get_chat_administrators(api.private_chat(14).id)
+    with pytest.raises(BadRequest, match=r'(?i)parameter "user_id" is required'):
+        await bot.do_api_request("getChatMember", api_kwargs={"chat_id": group.id})
+    with pytest.raises(ValueError, match="private"):
+        api.make_admin(api.private_chat(15), 15)
+
+    assert statuses == ["creator", "administrator", "member"]
+    assert {(m.user.id, m.status) for m in admins} == {
+        (11, "creator"),
+        (12, "administrator"),
+        (api.bot_user.id, "administrator"),
+    }
+    results = [call.result for call in api.calls_to("getChatMember") if call.ok]
+    results += [item for call in api.calls_to("getChatAdministrators") if call.ok for item in call.result]
+    assert len(results) == 6
+    for result in results:
+        spec.check_object("ChatMember", result)
+
+
 async def test_outgoing_objects_follow_the_spec(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
     group = api.group(-1005, "Forum", forum=True)

@@ -1,0 +1,172 @@
+"""How the /settings menu looks: its text, its buttons, and the callback data each button carries."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Literal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit
+
+from bot.gateway.request import Mode
+from bot.i18n import Translator
+from bot.jobs.money import format_usd
+from bot.preferences import Field, VideoDefaults, menu_choices
+from storage import PreferenceScope
+
+CALLBACK_PREFIX = "set:"
+RESET = "reset"
+DONE = "done"
+_SCOPE_CODES: dict[PreferenceScope, str] = {"user": "u", "chat": "c"}
+_SCOPES: dict[str, PreferenceScope] = {code: scope for scope, code in _SCOPE_CODES.items()}
+_FIELDS = frozenset(field.value for field in Field)
+# Rows of the keyboard, top to bottom; each row's buttons come from menu_choices.
+_ROWS = (Field.ORIENTATION, Field.SPEED, Field.CHANNEL, Field.SECONDS, Field.RESOLUTION, Field.COUNT)
+_NAMED_VALUES = {Field.ORIENTATION: "orientation", Field.SPEED: "speed", Field.CHANNEL: "channel"}
+
+Source = Literal["own", "chat", "bot"]
+
+
+@dataclass(frozen=True)
+class MenuPress:
+    """A settings button: whose menu it is, and what it does (a field and value, reset or done).
+
+    Everything needed is in the callback data, so a menu still works after the bot restarts.
+    """
+
+    scope: PreferenceScope
+    opener_id: int
+    action: str
+    value: str = ""
+
+    def encode(self) -> str:
+        """`set:<u|c>:<opener>:<action>[:<value>]`, at most 64 bytes."""
+        parts = [f"{CALLBACK_PREFIX}{_SCOPE_CODES[self.scope]}", str(self.opener_id), self.action]
+        if self.value:
+            parts.append(self.value)
+        data = ":".join(parts)
+        if len(data.encode("utf-8")) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+    @classmethod
+    def decode(cls, data: str) -> MenuPress | None:
+        """The press a callback data string describes, or None when it is not a settings button."""
+        parts = data.split(":")
+        if not 4 <= len(parts) <= 5 or f"{parts[0]}:" != CALLBACK_PREFIX:
+            return None
+        scope = _SCOPES.get(parts[1])
+        opener = parts[2]
+        action = parts[3]
+        value = parts[4] if len(parts) == 5 else ""
+        if scope is None or not opener.isdigit():
+            return None
+        if action in _FIELDS and value:
+            return cls(scope, int(opener), action, value)
+        if action in (RESET, DONE) and not value:
+            return cls(scope, int(opener), action)
+        return None
+
+
+@dataclass(frozen=True)
+class MenuView:
+    """What one menu shows: whose defaults, where they come from, and in which chat."""
+
+    scope: PreferenceScope
+    opener_id: int
+    defaults: VideoDefaults
+    source: Source
+    generation_mode: Mode
+    chat_title: str | None = None
+
+
+def render_text(view: MenuView, texts: Translator, language: str, *, closed: bool = False) -> str:
+    """The menu message: title, current values, the model and what a default video costs."""
+    defaults = view.defaults.normalised(view.generation_mode)
+    if view.scope == "chat":
+        title = texts(language, "settings-title-chat", chat=html.escape(view.chat_title or "", quote=False))
+        note = texts(language, "settings-chat-own" if view.source == "own" else "settings-chat-bot")
+    else:
+        title = texts(language, "settings-title-user")
+        note = texts(language, f"settings-source-{view.source}")
+    named = {
+        "orientation": f"settings-orientation-{defaults.orientation.value}",
+        "speed": f"settings-speed-{defaults.speed.value}",
+        "channel": f"settings-channel-{defaults.channel.value}",
+    }
+    lines = [title, ""]
+    lines += [
+        texts(language, f"settings-line-{name}", value=texts(language, key)) for name, key in named.items()
+    ]
+    clip = texts(
+        language,
+        "settings-line-clip",
+        seconds=str(defaults.seconds),
+        resolution=_resolution_label(defaults.resolution),
+        n=defaults.n,
+    )
+    price = format_usd(defaults.price_cents(view.generation_mode))
+    lines += [
+        clip,
+        texts(language, "settings-line-model", model=defaults.model().id),
+        texts(language, "settings-line-price", price=price),
+        "",
+        texts(language, "settings-closed") if closed else note,
+    ]
+    return "\n".join(lines)
+
+
+def render_keyboard(view: MenuView, texts: Translator, language: str) -> InlineKeyboardMarkup:
+    """One row per choice the selected model offers, the current value ticked, then Reset and Done."""
+    defaults = view.defaults.normalised(view.generation_mode)
+    offered = menu_choices(defaults, view.generation_mode)
+    current = {
+        Field.ORIENTATION: defaults.orientation.value,
+        Field.SPEED: defaults.speed.value,
+        Field.CHANNEL: defaults.channel.value,
+        Field.SECONDS: str(defaults.seconds),
+        Field.RESOLUTION: defaults.resolution,
+        Field.COUNT: str(defaults.n),
+    }
+    rows: list[list[InlineKeyboardButton]] = []
+    for field in _ROWS:
+        if field not in offered:
+            continue
+        row = []
+        for value in offered[field]:
+            label = _button_label(field, value, texts, language)
+            if value == current[field]:
+                label = texts(language, "settings-button-selected", label=label)
+            press = MenuPress(view.scope, view.opener_id, field.value, value)
+            row.append(InlineKeyboardButton(label, callback_data=press.encode()))
+        rows.append(row)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                texts(language, "settings-button-reset"),
+                callback_data=MenuPress(view.scope, view.opener_id, RESET).encode(),
+            ),
+            InlineKeyboardButton(
+                texts(language, "settings-button-done"),
+                callback_data=MenuPress(view.scope, view.opener_id, DONE).encode(),
+            ),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _button_label(field: Field, value: str, texts: Translator, language: str) -> str:
+    named = _NAMED_VALUES.get(field)
+    if named is not None:
+        return texts(language, f"settings-button-{named}-{value}")
+    if field is Field.SECONDS:
+        return texts(language, "settings-button-seconds", value=value)
+    if field is Field.RESOLUTION:
+        return texts(language, "settings-button-resolution", value=_resolution_label(value))
+    return texts(language, "settings-button-count", value=value)
+
+
+def _resolution_label(resolution: str) -> str:
+    """4K in capitals; 720p and 1080p as they are."""
+    return resolution.upper() if resolution.endswith("k") else resolution
