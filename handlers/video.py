@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -9,8 +10,7 @@ from telegram import Message, Update
 
 from bot.context import BotContext
 from bot.jobs.build import FrameImage
-from bot.jobs.intake import Accepted, Origin, Rejected
-from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
+from bot.jobs.intake import Accepted, Rejected
 from bot.video_options import OptionError, parse_video_args
 from handlers.common import is_group, language_of, origin_of, reply
 from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
@@ -93,31 +93,6 @@ async def unusable_file(update: Update, context: BotContext) -> None:
         await reply(message, context.services.texts(language, problem.key, **problem.args_for_text))
 
 
-async def retry_button(update: Update, context: BotContext) -> None:
-    """The "Try again" button under a failed job: the same request as a new job, owner only."""
-    query = update.callback_query
-    if query is None or query.data is None or query.message is None:
-        return
-    language = language_of(update, context)
-    texts = context.services.texts
-    status_message = query.message
-    origin = Origin(
-        chat_id=status_message.chat.id,
-        chat_type=status_message.chat.type,
-        thread_id=getattr(status_message, "message_thread_id", None),
-        user_id=query.from_user.id,
-        message_id=status_message.message_id,
-        language=language,
-    )
-    result = await context.services.intake.retry(origin, query.data.removeprefix(RETRY_CALLBACK_PREFIX))
-    if result is None:
-        await query.answer(texts(language, "button-not-yours"), show_alert=True)
-    elif isinstance(result, Rejected):
-        await query.answer(_plain(result.text), show_alert=True)
-    else:
-        await query.answer(texts(language, "retry-started" if not result.duplicate else "retry-already"))
-
-
 async def _request_video(
     update: Update, context: BotContext, message: Message, arguments: str, refs: Sequence[ImageRef]
 ) -> None:
@@ -126,7 +101,8 @@ async def _request_video(
     try:
         options = parse_video_args(arguments)
     except OptionError as err:
-        await reply(message, texts(language, err.key, **err.args))
+        # The values quote what the user typed: escape them, the reply is HTML.
+        await reply(message, texts(language, err.key, **{k: html.escape(v) for k, v in err.args.items()}))
         return
     frames: list[FrameImage] = []
     try:
@@ -145,8 +121,3 @@ async def _request_video(
         await reply(message, result.text)
     elif isinstance(result, Accepted) and result.duplicate:
         return
-
-
-def _plain(html_text: str) -> str:
-    """Callback alerts show plain text (at most 200 characters)."""
-    return re.sub(r"<[^>]+>", "", html_text)[:200]

@@ -74,6 +74,8 @@ def job_from_row(row: sqlite3.Row) -> Job:
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
         finished_at=None if finished_at is None else from_db_time(finished_at),
+        parent_job_id=row["parent_job_id"],
+        delivered_file_ids=tuple(json.loads(row["delivered_file_ids"] or "[]")),
     )
 
 
@@ -248,8 +250,8 @@ class JobStore:
             await conn.execute(
                 "INSERT INTO jobs (id, user_id, chat_id, chat_type, thread_id, user_message_id, dedupe_key,"
                 " status_message_id, request_json, model, mode, n, price_cents, reserved_cents, state,"
-                " language, period_key, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " language, period_key, created_at, updated_at, parent_job_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job_id,
                     new.user_id,
@@ -270,6 +272,7 @@ class JobStore:
                     key,
                     stamp,
                     stamp,
+                    new.parent_job_id,
                 ),
             )
             await add_entry(
@@ -453,6 +456,27 @@ class JobStore:
             await conn.execute(
                 "UPDATE jobs SET result_urls = ? WHERE id = ?", (json.dumps(list(urls)), job_id)
             )
+
+    async def set_delivered_files(self, job_id: str, file_ids: Sequence[str]) -> None:
+        """Remember the Telegram file ids of the delivered videos (to build on them later)."""
+        async with self._db.transaction() as conn:
+            await _require_job(conn, job_id)
+            await conn.execute(
+                "UPDATE jobs SET delivered_file_ids = ? WHERE id = ?", (json.dumps(list(file_ids)), job_id)
+            )
+
+    async def chain(self, job_id: str, *, limit: int = 50) -> list[Job]:
+        """The job and the jobs it continues (parent, grandparent, ...), oldest first."""
+        chain: list[Job] = []
+        async with self._db.snapshot() as conn:
+            next_id: str | None = job_id
+            while next_id is not None and len(chain) < limit:
+                job = await fetch_job(conn, next_id)
+                if job is None:
+                    break
+                chain.append(job)
+                next_id = job.parent_job_id
+        return chain[::-1]
 
     async def mark_notified(self, job_id: str) -> bool:
         """Record that the user was told the final outcome; False if it was already recorded."""

@@ -82,6 +82,8 @@ class NewJob:
     status_message_id: int | None = None
     language: str | None = None
     images: tuple[JobImage, ...] = field(default=(), repr=False)
+    #: The job whose clip this one continues (its last frame is this job's start frame).
+    parent_job_id: str | None = None
 
     @property
     def cost_cents(self) -> int:
@@ -121,6 +123,9 @@ class Job:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    parent_job_id: str | None = None
+    #: Telegram file ids of the delivered videos, in order.
+    delivered_file_ids: tuple[str, ...] = ()
 
     @property
     def is_terminal(self) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Bot, InputMediaVideo, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, InputMediaVideo, Message, ReplyParameters
 from telegram.constants import ChatAction, FileSizeLimit, MessageLimit
 
 from bot.media.fit import fit_video
@@ -40,6 +40,14 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class SentVideo:
+    """A video message in the chat, with the file id Telegram gave the upload (reusable later)."""
+
+    message_id: int
+    file_id: str
+
+
+@dataclass(frozen=True)
 class ReadyVideo:
     """A video file that fits Telegram's upload limit, with what the player needs to know."""
 
@@ -64,9 +72,13 @@ async def prepare_for_upload(path: Path) -> ReadyVideo:
 
 
 async def send_videos(
-    bot: Bot, destination: Destination, videos: Sequence[ReadyVideo], caption: str
-) -> list[int]:
-    """Send one video, or an album for several; returns the sent message ids."""
+    bot: Bot,
+    destination: Destination,
+    videos: Sequence[ReadyVideo],
+    caption: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> list[SentVideo]:
+    """Send one video (with the buttons), or an album for several (albums carry no buttons)."""
     with contextlib.suppress(Exception):
         await bot.send_chat_action(
             destination.chat_id, ChatAction.UPLOAD_VIDEO, message_thread_id=destination.thread_id
@@ -84,9 +96,10 @@ async def send_videos(
                 caption=caption,
                 message_thread_id=destination.thread_id,
                 reply_parameters=destination.reply_parameters,
+                reply_markup=reply_markup,
                 filename="video.mp4",
             )
-        return [message.message_id]
+        return [_sent(message)]
     media = []
     handles = [video.path.open("rb") for video in videos]
     try:
@@ -111,4 +124,9 @@ async def send_videos(
     finally:
         for handle in handles:
             handle.close()
-    return [message.message_id for message in messages]
+    return [_sent(message) for message in messages]
+
+
+def _sent(message: Message) -> SentVideo:
+    file_id = message.video.file_id if message.video else ""
+    return SentVideo(message.message_id, file_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
 import time
@@ -24,6 +25,7 @@ from bot.gateway.events import Progress, StreamFailed, TaskStatus, VideoReady
 from bot.gateway.request import VideoRequest
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import Destination, ReadyVideo, caption_html, prepare_for_upload, send_videos
+from bot.jobs.followups import FollowUp, followup_keyboard
 from bot.jobs.reporter import JobReporter
 from bot.jobs.requests import restore_request
 from bot.media.errors import MediaError
@@ -34,7 +36,6 @@ from storage import IllegalTransition, Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
 
-RETRY_CALLBACK_PREFIX = "again:"
 # The order of the steps a job goes through; a resumed job never steps back.
 STEP_ORDER = {
     JobState.QUEUED: 0,
@@ -155,7 +156,7 @@ class JobPipeline:
         if failure.retryable:
             button = InlineKeyboardButton(
                 self._texts(job.language or DEFAULT_LANGUAGE, "try-again-button"),
-                callback_data=RETRY_CALLBACK_PREFIX + job.id,
+                callback_data=FollowUp("again", job.id).encode(),
             )
             markup = InlineKeyboardMarkup([[button]])
         args = {"reason": failure.reason or "none"}
@@ -216,10 +217,11 @@ class JobPipeline:
             elif isinstance(event, StreamFailed):
                 failure = event
         if not urls:
-            reason = failure.reason if failure else "stream ended without a video"
-            if failure and failure.content_policy:
-                raise ContentPolicyError(reason, code=reason)
-            raise GenerationFailedError(reason, reason=reason)
+            if failure is None:
+                raise GenerationFailedError("stream ended without a video")  # no upstream reason to show
+            if failure.content_policy:
+                raise ContentPolicyError(failure.reason, code=failure.reason)
+            raise GenerationFailedError(failure.reason, reason=failure.reason)
         await self._jobs.set_result_urls(job.id, urls)
         return await self._download_urls(job, reporter, urls, workdir)
 
@@ -286,15 +288,19 @@ class JobPipeline:
             self._texts(job.language or DEFAULT_LANGUAGE, "video-caption-footer", model=job.model),
         )
         destination = Destination(job.chat_id, job.thread_id, job.user_message_id)
+        buttons = await self._followup_buttons(job)
         async with self._uploads:
             try:
-                await send_videos(self._bot, destination, ready, caption)
+                sent = await send_videos(
+                    self._bot, destination, ready, caption, buttons if len(ready) == 1 else None
+                )
             except (BadRequest, Forbidden) as err:
                 raise JobFailed(Failure("upload_failed", err.message, retryable=False)) from err
             except TelegramError as err:
                 raise JobFailed(Failure("upload_failed", str(err))) from err
-        delivered = len(ready)
+        delivered = len(sent)
         await self._jobs.settle_delivered(job.id, delivered)
+        await self._jobs.set_delivered_files(job.id, [video.file_id for video in sent])
         logger.info(
             "Job %s delivered: user=%s model=%s clips=%d charged=%d",
             job.id,
@@ -303,8 +309,20 @@ class JobPipeline:
             delivered,
             delivered * job.price_cents,
         )
-        await reporter.finish(PhaseChanged("delivered"))
+        # An album cannot carry buttons, so its follow-ups go under the status message instead.
+        await reporter.finish(PhaseChanged("delivered"), reply_markup=buttons if delivered > 1 else None)
         await self._jobs.mark_notified(job.id)
+
+    async def _followup_buttons(self, job: Job) -> InlineKeyboardMarkup:
+        chain = await self._jobs.chain(job.id)
+        return followup_keyboard(
+            job_id=job.id,
+            model=job.model,
+            mode=job.mode,
+            n=job.n,
+            chain_length=len(chain),
+            translate=functools.partial(self._texts, job.language or DEFAULT_LANGUAGE),
+        )
 
     async def _send_fresh(self, job: Job, text: str, markup: InlineKeyboardMarkup | None) -> int | None:
         """Send a new message into the job's chat (when there is no status message to edit)."""

@@ -1,0 +1,13 @@
+# 视频下方的按钮 (bot/jobs/followups.py, handlers/followups.py)
+followup-again = 🔁 再来一次 · { $price }
+followup-vary-count = 🎲 ×{ $count } · { $price }
+followup-continue = ➡️ 继续 · { $price }
+followup-stitch = 🧵 拼接 { $clips } 段 · 免费
+followup-stitched = 🧵 已将 { $clips } 段拼接成一个视频
+followup-preparing = ➡️ 正在截取最后一帧…
+followup-stitching = 🧵 正在拼接…
+followup-expired = 这个按钮已失效。
+followup-no-video = 这个视频已无法再使用。
+followup-fetch-failed = 无法从 Telegram 取回这个视频（机器人无法下载超过 20 MB 的视频）。
+followup-nothing-to-stitch = 目前只有一段视频，无法拼接：请先点“继续”。
+followup-stitch-failed = 这些片段无法拼接在一起。

@@ -1,0 +1,88 @@
+"""The buttons under a video (and "Try again" under a failure): owner only, priced, through the budget."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+from telegram import CallbackQuery, Update
+
+from bot.context import BotContext
+from bot.jobs.delivery import Destination
+from bot.jobs.followup_actions import FollowUpProblem
+from bot.jobs.followups import decode
+from bot.jobs.intake import IntakeResult, Origin, Rejected
+from bot.jobs.requests import restore_request
+from handlers.common import language_of
+from storage import Job
+
+
+async def followup_button(update: Update, context: BotContext) -> None:
+    """Again, ×N variations, Continue, Stitch, and Try again."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    follow_up = decode(query.data)
+    services = context.services
+    language = language_of(update, context)
+    texts = functools.partial(services.texts, language)
+    job = await services.jobs.get_job(follow_up.job_id) if follow_up else None
+    if follow_up is None or job is None:
+        await query.answer(texts("followup-expired"), show_alert=True)
+        return
+    if job.user_id != query.from_user.id:
+        await query.answer(texts("button-not-yours"), show_alert=True)
+        return
+    origin = Origin(
+        chat_id=query.message.chat.id,
+        chat_type=query.message.chat.type,
+        thread_id=job.thread_id,
+        user_id=query.from_user.id,
+        message_id=query.message.message_id,
+        language=language,
+    )
+    key = f"fu:{follow_up.action}:{job.id}:{origin.message_id}:{follow_up.count or ''}"
+    try:
+        if follow_up.action == "again":
+            await _answer(query, texts, await services.intake.rerun(origin, job, dedupe_key=key))
+        elif follow_up.action == "vary":
+            result = await services.intake.rerun(origin, job, n=follow_up.count, dedupe_key=key)
+            await _answer(query, texts, result)
+        elif follow_up.action == "continue":
+            await query.answer(texts("followup-preparing"))
+            frame = await services.followups.last_frame(job)
+            result = await services.intake.rerun(origin, job, start_frame=frame, dedupe_key=key)
+            if isinstance(result, Rejected):
+                await context.bot.send_message(
+                    origin.chat_id, result.text, message_thread_id=origin.thread_id
+                )
+        else:
+            await query.answer(texts("followup-stitching"))
+            await _stitch(context, job, origin, texts)
+    except FollowUpProblem as problem:
+        await context.bot.send_message(origin.chat_id, texts(problem.key), message_thread_id=origin.thread_id)
+
+
+async def _stitch(context: BotContext, job: Job, origin: Origin, texts: functools.partial[str]) -> None:
+    chain = await context.services.followups.chain(job)
+    prompt = html.escape(" → ".join(_prompt_of(clip) for clip in chain.jobs))[:900]
+    caption = f"<i>{prompt}</i>\n{html.escape(texts('followup-stitched', clips=len(chain.file_ids)))}"
+    destination = Destination(origin.chat_id, origin.thread_id, origin.message_id)
+    await context.services.followups.stitch_and_send(chain, destination, caption)
+
+
+def _prompt_of(job: Job) -> str:
+    return restore_request(job.request_json, ()).prompt
+
+
+async def _answer(query: CallbackQuery, texts: functools.partial[str], result: IntakeResult) -> None:
+    if isinstance(result, Rejected):
+        await query.answer(_plain(result.text), show_alert=True)
+    else:
+        await query.answer(texts("retry-already" if result.duplicate else "retry-started"))
+
+
+def _plain(html_text: str) -> str:
+    """Callback alerts show plain text (at most 200 characters)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))[:200]
