@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -25,8 +28,11 @@ from storage import Database
 logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
-COMMANDS = ("video", "models", "quota", "help")
+COMMANDS = ("video", "settings", "models", "quota", "cancel", "language", "help")
 SHUTDOWN_GRACE_SECONDS = 10.0
+# Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
+# ... about 30 s in all), so a short network outage at start does not stop the bot.
+BOOTSTRAP_RETRIES = 6
 
 
 def build_application(settings: Settings) -> BotApplication:
@@ -63,20 +69,26 @@ async def _post_init(application: BotApplication) -> None:
     data.services = services
     await _set_commands(application, services.texts)
     await services.runner.resume()
+    await services.metrics.start()
     logger.info("Bot @%s is up", application.bot.username)
 
 
 async def _post_stop(application: BotApplication) -> None:
-    """Stop taking new work; leave long jobs in the ledger for the next start."""
+    """Stop taking new work, leave long jobs in the ledger for the next start, write the last status edits."""
     data: BotData = application.bot_data
     if data.services is not None:
         await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        # The board writes final states through the bot, and application.shutdown() closes the bot next.
+        await data.services.board.stop()
+        # Final status texts are written while the bot can still reach Telegram.
+        await data.services.board.stop()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close connections and the database."""
+    """Log the last metrics summary, then close connections and the database."""
     data: BotData = application.bot_data
     if data.services is not None:
+        await data.services.metrics.stop()
         await data.services.close()
         data.services = None
 
@@ -93,10 +105,18 @@ def run_bot(settings: Settings) -> None:
     secrets = [settings.telegram_bot_token.get_secret_value(), settings.apiyi_api_key.get_secret_value()]
     secrets.append(settings.webhook_secret_token.get_secret_value())
     configure_logging(settings.log_level, secrets)
+    for name, folder in (("DATABASE_PATH", settings.database_path.parent), ("TEMP_DIR", settings.temp_dir)):
+        try:
+            _try_folder(folder)
+        except OSError as err:
+            logger.error("Cannot start: %s folder %s is not usable: %s", name, folder, err.strerror or err)
+            raise SystemExit(1) from None
     application = build_application(settings)
     if settings.webhook_url:
         logger.info("Starting in webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
         secret = settings.webhook_secret_token.get_secret_value() or None
+        if secret is None:
+            logger.warning("WEBHOOK_SECRET_TOKEN is empty: anyone who knows the webhook URL can post updates")
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -104,20 +124,32 @@ def run_bot(settings: Settings) -> None:
             webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
         logger.info("Starting with long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOTSTRAP_RETRIES)
 
 
 async def check_setup(settings: Settings) -> int:
-    """Validate settings and open (and migrate) the database; print one line; 0 when ready."""
+    """Open (and migrate) the database and write in the temp folder; print one line; 0 when ready."""
     try:
         database = await Database.open(settings.database_path)
         await database.close()
-        settings.temp_dir.mkdir(parents=True, exist_ok=True)
     except Exception as err:
-        print(f"Not ready: {type(err).__name__}: {err}")
+        print(f"Not ready: DATABASE_PATH {settings.database_path}: {type(err).__name__}: {err}")
+        return 1
+    try:
+        await asyncio.to_thread(_try_folder, settings.temp_dir)
+    except OSError as err:
+        print(f"Not ready: TEMP_DIR {settings.temp_dir}: {type(err).__name__}: {err}")
         return 1
     print(f"Settings OK; database ready at {settings.database_path}")
     return 0
+
+
+def _try_folder(folder: Path) -> None:
+    """Create the folder if needed and write (and remove) a file in it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass

@@ -10,12 +10,15 @@ from telegram import Bot, Message
 from bot.gateway.client import VideoGateway
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
+from bot.jobs.followup_actions import FollowUpActions
 from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
+from bot.languages import LanguagePreferences
+from bot.metrics import OpsMetrics
 from bot.settings import Settings
 from bot.status_board import StatusBoard
-from storage import Database, JobStore, QuotaLedger, UserStore
+from storage import Database, JobStore, PreferenceStore, QuotaLedger, UserStore
 
 
 @dataclass
@@ -27,12 +30,16 @@ class Services:
     jobs: JobStore
     ledger: QuotaLedger
     users: UserStore
+    preferences: PreferenceStore
     gateway: VideoGateway
     board: StatusBoard
     runner: JobRunner
     intake: JobIntake
     texts: Translator
     albums: AlbumCollector[Message]
+    followups: FollowUpActions
+    languages: LanguagePreferences
+    metrics: OpsMetrics
 
     @classmethod
     async def create(cls, bot: Bot, settings: Settings) -> Services:
@@ -48,6 +55,8 @@ class Services:
         board = StatusBoard(bot)
         await board.start()
         texts = Translator()
+        users = UserStore(db)
+        languages = await LanguagePreferences.load(users, texts)
         pipeline = JobPipeline(
             bot=bot, jobs=jobs, gateway=gateway, board=board, texts=texts, settings=settings
         )
@@ -57,23 +66,35 @@ class Services:
             max_concurrent=settings.max_concurrent_jobs,
             retention=timedelta(days=settings.job_retention_days),
         )
-        intake = JobIntake(jobs=jobs, runner=runner, texts=texts, settings=settings)
+        preferences = PreferenceStore(db)
+        intake = JobIntake(jobs=jobs, runner=runner, texts=texts, settings=settings, preferences=preferences)
+        metrics = OpsMetrics(
+            db=db,
+            runner=runner,
+            period=settings.quota_period,
+            log_interval_seconds=settings.metrics_log_minutes * 60,
+            listen=settings.metrics_listen,
+            port=settings.metrics_port or None,
+        )
         return cls(
             settings=settings,
             db=db,
             jobs=jobs,
             ledger=QuotaLedger(db),
-            users=UserStore(db),
+            users=users,
+            preferences=preferences,
             gateway=gateway,
             board=board,
             runner=runner,
             intake=intake,
             texts=texts,
             albums=AlbumCollector(),
+            followups=FollowUpActions(bot=bot, jobs=jobs, temp_dir=settings.temp_dir),
+            languages=languages,
+            metrics=metrics,
         )
 
     async def close(self) -> None:
-        """Flush status messages and close connections (the runner is stopped before this)."""
-        await self.board.stop()
+        """Close connections (the runner and the status board are stopped before this, in post_stop)."""
         await self.gateway.aclose()
         await self.db.close()

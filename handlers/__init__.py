@@ -14,17 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.jobs.pipeline import RETRY_CALLBACK_PREFIX
+from bot.jobs.followups import CALLBACK_PREFIX as FOLLOW_UP_PREFIX
 from handlers.access import enforce_allow_lists
 from handlers.admin import grant_command, stats_command
 from handlers.cancel import cancel_command
 from handlers.errors import error_handler
+from handlers.followups import followup_button
 from handlers.help import help_command, models_command, start_command
 from handlers.language import LANGUAGE_CALLBACK_PREFIX, language_button, language_command
 from handlers.quota import quota_command
 from handlers.settings_menu import settings_button, settings_command
 from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
-from handlers.video import photo_message, retry_button, unusable_file, video_command
+from handlers.video import photo_message, unusable_file, video_command
 
 # Photos and files: the handler decides whether a group post addresses us (caption "/video ...")
 # and explains files it cannot use (a PDF, a 30 MB image).
@@ -50,7 +51,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(PHOTOS_AND_FILES, photo_message))
     # A sticker sent privately gets an explanation (in groups stickers are just chatter).
     application.add_handler(MessageHandler(PRIVATE & filters.Sticker.ALL, unusable_file))
-    application.add_handler(CallbackQueryHandler(retry_button, pattern=f"^{RETRY_CALLBACK_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(followup_button, pattern=f"^{FOLLOW_UP_PREFIX}"))
     application.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{SETTINGS_CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(language_button, pattern=f"^{LANGUAGE_CALLBACK_PREFIX}"))
     application.add_error_handler(error_handler)

@@ -25,6 +25,7 @@ from storage.models import (
     User,
 )
 from storage.periods import Period, period_bounds, period_key
+from storage.preferences import PreferenceScope, PreferenceStore, PreferenceValues, SavedPreferences
 from storage.stats import collect_stats
 from storage.users import UserStore
 
@@ -47,10 +48,14 @@ __all__ = [
     "LedgerKind",
     "NewJob",
     "Period",
+    "PreferenceScope",
+    "PreferenceStore",
+    "PreferenceValues",
     "QuotaLedger",
     "QuotaPolicy",
     "RefusalReason",
     "Refused",
+    "SavedPreferences",
     "SchemaVersionError",
     "Stats",
     "StorageError",

@@ -101,7 +101,33 @@ CREATE INDEX spend_ledger_by_job ON spend_ledger (job_id);
 CREATE INDEX spend_ledger_by_created ON spend_ledger (created_at, kind);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Migration 2: /settings. One row per user (scope 'user') or group (scope 'chat'); a row is a complete,
+# consistent set of /video defaults, so a user's row replaces the group's as a whole.
+_V2 = """
+CREATE TABLE video_defaults (
+    scope TEXT NOT NULL CHECK (scope IN ('user', 'chat')),
+    owner_id INTEGER NOT NULL,
+    orientation TEXT NOT NULL CHECK (orientation IN ('auto', 'portrait', 'landscape')),
+    speed TEXT NOT NULL CHECK (speed IN ('fast', 'standard')),
+    channel TEXT NOT NULL CHECK (channel IN ('reverse', 'official')),
+    seconds INTEGER NOT NULL CHECK (seconds IN (4, 6, 8)),
+    resolution TEXT NOT NULL CHECK (resolution IN ('720p', '1080p', '4k')),
+    n INTEGER NOT NULL CHECK (n BETWEEN 1 AND 4),
+    updated_by INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (scope, owner_id)
+) STRICT;
+"""
+
+# Follow-ups: a continued clip points at the clip it continues; delivered videos keep their Telegram file ids
+# so they can be fetched again (last frame, stitching) without storing any video here.
+_V3 = """
+ALTER TABLE jobs ADD COLUMN parent_job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL;
+ALTER TABLE jobs ADD COLUMN delivered_file_ids TEXT;
+CREATE INDEX jobs_by_parent ON jobs (parent_job_id) WHERE parent_job_id IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 def split_statements(script: str) -> list[str]:

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
+from bot.gateway.request import MAX_SEED, ImageInput, validate_request
 from bot.i18n import Translator
 from bot.jobs.build import FrameImage, build_request
+from bot.jobs.followups import continuation_model
 from bot.jobs.money import format_usd
 from bot.jobs.requests import dump_request, restore_request
 from bot.jobs.runner import JobRunner
+from bot.preferences import GROUP_CHAT_TYPES, VideoDefaults
 from bot.settings import Settings
 from bot.video_options import VideoOptions
-from storage import Duplicate, Job, JobCreated, JobImage, JobMode, JobStore, NewJob, QuotaPolicy, Refused
+from storage import (
+    Duplicate,
+    Job,
+    JobCreated,
+    JobImage,
+    JobMode,
+    JobStore,
+    NewJob,
+    PreferenceStore,
+    QuotaPolicy,
+    Refused,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +82,11 @@ class JobIntake:
         runner: JobRunner,
         texts: Translator,
         settings: Settings,
+        preferences: PreferenceStore | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._jobs = jobs
+        self._preferences = preferences
         self._runner = runner
         self._texts = texts
         self._settings = settings
@@ -83,12 +101,17 @@ class JobIntake:
         dedupe_key: str | None = None,
     ) -> IntakeResult:
         """Validate and reserve; on success the job is queued and its status message will follow."""
+        saved = None
+        if self._preferences is not None:
+            group_id = origin.chat_id if origin.chat_type in GROUP_CHAT_TYPES else None
+            saved = await self._preferences.for_request(origin.user_id, group_id)
         try:
             built = build_request(
                 options,
                 images,
                 default_model=self._settings.default_model,
                 generation_mode=self._settings.generation_mode,
+                defaults=None if saved is None else VideoDefaults.from_values(saved.values),
             )
         except InvalidRequestError as err:
             return Rejected(self.describe_invalid(origin.language, err))
@@ -103,22 +126,44 @@ class JobIntake:
             dedupe_key=dedupe_key or origin.dedupe_key,
         )
 
-    async def retry(self, origin: Origin, job_id: str) -> IntakeResult | None:
-        """Run a finished job's request again as a new job; None when the old job is not this user's."""
-        old = await self._jobs.get_job(job_id)
-        if old is None or old.user_id != origin.user_id:
-            return None
-        images = await self._jobs.job_images(old.id)
-        restore_request(old.request_json, images)  # still valid JSON for today's request model
+    async def rerun(
+        self,
+        origin: Origin,
+        source: Job,
+        *,
+        dedupe_key: str,
+        n: int | None = None,
+        start_frame: FrameImage | None = None,
+    ) -> IntakeResult:
+        """A new job from an earlier one's request: again with a fresh seed, as `n` variations, or
+        continued from `start_frame` (the last frame of the earlier clip) with the `-fl` sibling model."""
+        images = await self._jobs.job_images(source.id)
+        request = restore_request(source.request_json, images)
+        spec = get_model(source.model)
+        changes: dict[str, object] = {}
+        if spec.channel is Channel.OFFICIAL:
+            changes["seed"] = secrets.randbelow(MAX_SEED + 1)
+        if n is not None:
+            changes["n"] = n
+        if start_frame is not None:
+            follow_on = continuation_model(spec)
+            frame = ImageInput(data=start_frame.data, mime_type=start_frame.mime_type)  # type: ignore[arg-type]
+            changes.update(model=follow_on.id, images=(frame,), n=1)
+        request = request.model_copy(update=changes)
+        try:
+            spec = validate_request(request, mode=source.mode)
+        except InvalidRequestError as err:
+            return Rejected(self.describe_invalid(origin.language, err))
         return await self._reserve_and_start(
             origin,
-            request_json=old.request_json,
-            images=list(images),
-            model=old.model,
-            mode=old.mode,
-            n=old.n,
-            price_cents=old.price_cents,
-            dedupe_key=f"retry:{old.id}:{origin.message_id}",
+            request_json=dump_request(request),
+            images=[(image.mime_type, image.data) for image in request.images],
+            model=spec.id,
+            mode=source.mode,
+            n=request.n,
+            price_cents=spec.price_cents,
+            dedupe_key=dedupe_key,
+            parent_job_id=source.id if start_frame is not None else None,
         )
 
     async def _reserve_and_start(
@@ -132,6 +177,7 @@ class JobIntake:
         n: int,
         price_cents: int,
         dedupe_key: str,
+        parent_job_id: str | None = None,
     ) -> IntakeResult:
         new_job = NewJob(
             user_id=origin.user_id,
@@ -147,6 +193,7 @@ class JobIntake:
             price_cents=price_cents,
             language=origin.language,
             images=tuple(JobImage(mime, data) for mime, data in images),
+            parent_job_id=parent_job_id,
         )
         settings = self._settings
         policy = QuotaPolicy(

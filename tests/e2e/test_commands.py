@@ -39,8 +39,11 @@ async def test_help_models_and_the_command_menu(
     menu = api.calls_to("setMyCommands")
     assert {command["command"] for command in _commands(menu[0].params)} == {
         "video",
+        "settings",
         "models",
         "quota",
+        "cancel",
+        "language",
         "help",
     }
     assert any(call.params.get("language_code") == "zh" for call in menu)
