@@ -25,7 +25,7 @@ from handlers.language import LANGUAGE_CALLBACK_PREFIX, language_button, languag
 from handlers.quota import quota_command
 from handlers.settings_menu import settings_button, settings_command
 from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
-from handlers.video import photo_message, unusable_file, video_command
+from handlers.video import extend_command, photo_message, unusable_file, video_command
 
 # Photos and files: the handler decides whether a group post addresses us (caption "/video ...")
 # and explains files it cannot use (a PDF, a 30 MB image).
@@ -46,6 +46,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("language", language_command))
     application.add_handler(CommandHandler("video", video_command))
     application.add_handler(CommandHandler("settings", settings_command))
+    application.add_handler(CommandHandler("extend", extend_command))
     application.add_handler(CommandHandler("cancel", cancel_command))
     # Media with a caption is not a command to PTB, so photos and files are matched by type.
     application.add_handler(MessageHandler(PHOTOS_AND_FILES, photo_message))

@@ -15,13 +15,13 @@ from bot.video_options import OptionError, parse_video_args
 from handlers.common import is_group, language_of, origin_of, reply
 from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
 
-VIDEO_COMMAND = re.compile(r"^/video(?:@(?P<bot>\w+))?(?=\s|$)", re.IGNORECASE)
+SHORTEST_EXTENSION_SECONDS = 9
 MAX_FRAMES = 2
 
 
-def strip_command(text: str, bot_username: str | None) -> str | None:
+def strip_command(text: str, bot_username: str | None, command: str = "video") -> str | None:
     """The text after `/video` (or `/video@thisbot`); None when it is not our command."""
-    match = VIDEO_COMMAND.match(text.strip())
+    match = re.match(rf"^/{command}(?:@(?P<bot>\w+))?(?=\s|$)", text.strip(), re.IGNORECASE)
     if match is None:
         return None
     addressed_to = match.group("bot")
@@ -38,15 +38,34 @@ async def video_command(update: Update, context: BotContext) -> None:
     arguments = strip_command(message.text, context.bot.username)
     if arguments is None:
         return
-    refs: list[ImageRef] = []
+    await _request_video(update, context, message, arguments, _replied_image(message))
+
+
+async def extend_command(update: Update, context: BotContext) -> None:
+    """`/extend <seconds> [options] <prompt>`: a longer video chained from clips, delivered as one MP4."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    arguments = strip_command(message.text, context.bot.username, "extend")
+    if arguments is None:
+        return
+    seconds_text, _, rest = arguments.strip().partition(" ")
+    seconds_text = seconds_text.lower().removesuffix("s").removesuffix("秒")
+    if not seconds_text.isdigit() or int(seconds_text) < SHORTEST_EXTENSION_SECONDS:
+        await reply(message, context.services.texts(language_of(update, context), "extend-usage"))
+        return
+    refs = _replied_image(message)
+    await _request_video(update, context, message, rest, refs, extend_to_seconds=int(seconds_text))
+
+
+def _replied_image(message: Message) -> list[ImageRef]:
+    """The image of the message this one replies to, if any (a non-image is just ignored)."""
+    replied = message.reply_to_message
     try:
-        replied = message.reply_to_message
         ref = image_ref(replied) if replied is not None else None
     except ImageProblem:
         ref = None  # replying to a non-image (a PDF, a sticker) is just a text request
-    if ref is not None:
-        refs.append(ref)
-    await _request_video(update, context, message, arguments, refs)
+    return [ref] if ref is not None else []
 
 
 async def photo_message(update: Update, context: BotContext) -> None:
@@ -94,7 +113,13 @@ async def unusable_file(update: Update, context: BotContext) -> None:
 
 
 async def _request_video(
-    update: Update, context: BotContext, message: Message, arguments: str, refs: Sequence[ImageRef]
+    update: Update,
+    context: BotContext,
+    message: Message,
+    arguments: str,
+    refs: Sequence[ImageRef],
+    *,
+    extend_to_seconds: int | None = None,
 ) -> None:
     language = language_of(update, context)
     texts = context.services.texts
@@ -116,7 +141,10 @@ async def _request_video(
     except ImageProblem as problem:
         await reply(message, texts(language, problem.key, **problem.args_for_text))
         return
-    result = await context.services.intake.submit(origin_of(message, context, language), options, frames)
+    origin = origin_of(message, context, language)
+    result = await context.services.intake.submit(
+        origin, options, frames, extend_to_seconds=extend_to_seconds
+    )
     if isinstance(result, Rejected):
         await reply(message, result.text)
     elif isinstance(result, Accepted) and result.duplicate:

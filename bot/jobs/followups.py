@@ -75,7 +75,14 @@ Translate = Callable[..., str]
 
 
 def followup_keyboard(
-    *, job_id: str, model: str, mode: str, n: int, chain_length: int, translate: Translate
+    *,
+    job_id: str,
+    model: str,
+    mode: str,
+    n: int,
+    chain_length: int,
+    translate: Translate,
+    chained: bool = False,
 ) -> InlineKeyboardMarkup:
     """The buttons under a delivered video, each with its price."""
     spec = get_model(model)
@@ -91,7 +98,7 @@ def followup_keyboard(
             ),
         ]
     ]
-    if can_vary(spec, mode):
+    if can_vary(spec, mode) and not chained:
         rows.append(
             [
                 _button(

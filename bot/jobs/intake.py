@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -13,10 +14,10 @@ from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import MAX_SEED, ImageInput, validate_request
 from bot.i18n import Translator
-from bot.jobs.build import FrameImage, build_request
+from bot.jobs.build import BuiltRequest, FrameImage, build_request
 from bot.jobs.followups import continuation_model
 from bot.jobs.money import format_usd
-from bot.jobs.requests import dump_request, restore_request
+from bot.jobs.requests import dump_request, restore_request, segments_of
 from bot.jobs.runner import JobRunner
 from bot.preferences import GROUP_CHAT_TYPES, VideoDefaults
 from bot.settings import Settings
@@ -35,6 +36,9 @@ from storage import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Chained clips in one /extend video (5 x 8 s = 40 s).
+MAX_SEGMENTS = 5
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,13 @@ class JobIntake:
         images: Sequence[FrameImage],
         *,
         dedupe_key: str | None = None,
+        extend_to_seconds: int | None = None,
     ) -> IntakeResult:
-        """Validate and reserve; on success the job is queued and its status message will follow."""
+        """Validate and reserve; on success the job is queued and its status message will follow.
+
+        With `extend_to_seconds`, the job chains clips (each starting from the last frame of the one
+        before) into one video at least that long; every clip is reserved and billed like a video.
+        """
         saved = None
         if self._preferences is not None:
             group_id = origin.chat_id if origin.chat_type in GROUP_CHAT_TYPES else None
@@ -113,15 +122,16 @@ class JobIntake:
                 generation_mode=self._settings.generation_mode,
                 defaults=None if saved is None else VideoDefaults.from_values(saved.values),
             )
+            segments = 1 if extend_to_seconds is None else plan_segments(built, extend_to_seconds)
         except InvalidRequestError as err:
             return Rejected(self.describe_invalid(origin.language, err))
         return await self._reserve_and_start(
             origin,
-            request_json=dump_request(built.request),
+            request_json=dump_request(built.request, segments=segments),
             images=[(image.mime_type, image.data) for image in built.request.images],
             model=built.spec.id,
             mode=built.mode,
-            n=built.request.n,
+            n=built.request.n * segments,
             price_cents=built.spec.price_cents,
             dedupe_key=dedupe_key or origin.dedupe_key,
         )
@@ -150,17 +160,19 @@ class JobIntake:
             frame = ImageInput(data=start_frame.data, mime_type=start_frame.mime_type)  # type: ignore[arg-type]
             changes.update(model=follow_on.id, images=(frame,), n=1)
         request = request.model_copy(update=changes)
+        # "Again" on a longer video makes the whole chain again; continuing or varying makes single clips.
+        segments = 1 if start_frame is not None or n is not None else segments_of(source.request_json)
         try:
             spec = validate_request(request, mode=source.mode)
         except InvalidRequestError as err:
             return Rejected(self.describe_invalid(origin.language, err))
         return await self._reserve_and_start(
             origin,
-            request_json=dump_request(request),
+            request_json=dump_request(request, segments=segments),
             images=[(image.mime_type, image.data) for image in request.images],
             model=spec.id,
             mode=source.mode,
-            n=request.n,
+            n=request.n * segments,
             price_cents=spec.price_cents,
             dedupe_key=dedupe_key,
             parent_job_id=source.id if start_frame is not None else None,
@@ -246,6 +258,21 @@ class JobIntake:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._wall_clock(), UTC)
+
+
+def plan_segments(built: BuiltRequest, seconds: int) -> int:
+    """How many chained clips make a video of at least `seconds`; raises for impossible plans."""
+    if built.request.n != 1:
+        raise InvalidRequestError("extend_single_video", "A longer video is made one at a time: drop --n.")
+    clip = built.request.clip_seconds
+    segments = max(2, math.ceil(seconds / clip))
+    if segments > MAX_SEGMENTS:
+        raise InvalidRequestError(
+            "extend_too_long",
+            f"A longer video can chain at most {MAX_SEGMENTS} clips ({MAX_SEGMENTS * clip} seconds).",
+            limit=str(MAX_SEGMENTS * clip),
+        )
+    return segments
 
 
 def format_reset(moment: datetime) -> str:

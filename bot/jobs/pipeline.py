@@ -22,13 +22,15 @@ from bot.gateway.errors import (
     GenerationFailedError,
 )
 from bot.gateway.events import Progress, StreamFailed, TaskStatus, VideoReady
-from bot.gateway.request import VideoRequest
+from bot.gateway.request import ImageInput, VideoRequest
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import Destination, ReadyVideo, caption_html, prepare_for_upload, send_videos
-from bot.jobs.followups import FollowUp, followup_keyboard
-from bot.jobs.reporter import JobReporter
-from bot.jobs.requests import restore_request
+from bot.jobs.followups import FollowUp, continuation_model, followup_keyboard
+from bot.jobs.reporter import ChainPartReporter, JobReporter, ProgressSink
+from bot.jobs.requests import restore_request, segments_of
 from bot.media.errors import MediaError
+from bot.media.frames import last_frame_jpeg
+from bot.media.stitch import stitch_videos
 from bot.progress import Failed, JobProgress, PhaseChanged, TaskPolled, Tick
 from bot.settings import Settings
 from bot.status_board import StatusBoard
@@ -86,6 +88,7 @@ class JobPipeline:
         self._settings = settings
         self._wall_clock = wall_clock
         self._uploads = asyncio.Semaphore(MAX_PARALLEL_UPLOADS)
+        self._chain_clips: dict[str, int] = {}
 
     @property
     def temp_dir(self) -> Path:
@@ -195,12 +198,52 @@ class JobPipeline:
             return await self._download_urls(job, reporter, list(job.result_urls), workdir)
         images = await self._jobs.job_images(job.id)
         request = restore_request(job.request_json, images)
+        segments = segments_of(job.request_json)
+        if segments > 1:
+            return await self._generate_chain(job, request, reporter, workdir, segments)
+        return await self._generate_clip(job, request, reporter, workdir)
+
+    async def _generate_clip(
+        self, job: Job, request: VideoRequest, reporter: ProgressSink, workdir: Path
+    ) -> list[Path]:
         if job.mode == "sync":
             return await self._generate_sync(job, request, reporter, workdir)
         return await self._generate_async(job, request, reporter, workdir)
 
+    async def _generate_chain(
+        self, job: Job, request: VideoRequest, reporter: JobReporter, workdir: Path, segments: int
+    ) -> list[Path]:
+        """Clip after clip, each starting from the last frame of the one before, stitched into one video.
+
+        When a later clip fails, the clips made so far are still delivered (and only they are charged).
+        """
+        clips: list[Path] = []
+        follow_on = continuation_model(request.spec)
+        for index in range(segments):
+            part = ChainPartReporter(reporter, index=index, segments=segments)
+            try:
+                [clip] = (await self._generate_clip(job, request, part, workdir / f"part-{index + 1}"))[:1]
+            except GatewayError:
+                if not clips:
+                    raise
+                logger.warning(
+                    "Job %s: clip %d of %d failed; delivering %d", job.id, index + 1, segments, len(clips)
+                )
+                break
+            clips.append(clip)
+            reporter.apply(VideoReady(url="", index=index))
+            if index + 1 < segments:
+                frame = await asyncio.to_thread(last_frame_jpeg, clip)
+                start = ImageInput(data=frame, mime_type="image/jpeg")
+                request = request.model_copy(update={"model": follow_on.id, "images": (start,)})
+        if len(clips) == 1:
+            return clips
+        joined = await asyncio.to_thread(stitch_videos, clips, workdir / "extended.mp4")
+        self._chain_clips[job.id] = len(clips)
+        return [joined]
+
     async def _generate_sync(
-        self, job: Job, request: VideoRequest, reporter: JobReporter, workdir: Path
+        self, job: Job, request: VideoRequest, reporter: ProgressSink, workdir: Path
     ) -> list[Path]:
         await self._advance(job, JobState.GENERATING)
         logger.info(
@@ -226,7 +269,7 @@ class JobPipeline:
         return await self._download_urls(job, reporter, urls, workdir)
 
     async def _download_urls(
-        self, job: Job, reporter: JobReporter, urls: list[str], workdir: Path
+        self, job: Job, reporter: ProgressSink, urls: list[str], workdir: Path
     ) -> list[Path]:
         await self._advance(job, JobState.DOWNLOADING)
         logger.info("Job %s downloading %d video(s)", job.id, len(urls))
@@ -244,7 +287,7 @@ class JobPipeline:
         return files
 
     async def _generate_async(
-        self, job: Job, request: VideoRequest, reporter: JobReporter, workdir: Path
+        self, job: Job, request: VideoRequest, reporter: ProgressSink, workdir: Path
     ) -> list[Path]:
         task_id = job.upstream_task_id
         if task_id is None:
@@ -298,7 +341,8 @@ class JobPipeline:
                 raise JobFailed(Failure("upload_failed", err.message, retryable=False)) from err
             except TelegramError as err:
                 raise JobFailed(Failure("upload_failed", str(err))) from err
-        delivered = len(sent)
+        # A chained video is one file made of several billed clips.
+        delivered = self._chain_clips.pop(job.id, len(sent))
         await self._jobs.settle_delivered(job.id, delivered)
         await self._jobs.set_delivered_files(job.id, [video.file_id for video in sent])
         logger.info(
@@ -321,6 +365,7 @@ class JobPipeline:
             mode=job.mode,
             n=job.n,
             chain_length=len(chain),
+            chained=segments_of(job.request_json) > 1,
             translate=functools.partial(self._texts, job.language or DEFAULT_LANGUAGE),
         )
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import functools
+from typing import Protocol
 
 from telegram import InlineKeyboardMarkup
 
+from bot.gateway.events import Progress, VideoReady
 from bot.i18n import Translator
-from bot.progress import JobProgress, ProgressEvent, accumulate, render
+from bot.progress import JobProgress, PhaseChanged, ProgressEvent, accumulate, render
 from bot.status_board import StatusBoard
+
+
+class ProgressSink(Protocol):
+    """Anything that takes a job's progress events."""
+
+    def apply(self, event: ProgressEvent) -> None:
+        """Take one event."""
 
 
 class JobReporter:
@@ -56,3 +65,22 @@ class JobReporter:
             chat_is_group=self._chat_is_group,
             reply_markup=reply_markup,
         )
+
+
+class ChainPartReporter:
+    """Reports one clip of a chained video as a share of the whole chain's progress."""
+
+    def __init__(self, whole: ProgressSink, *, index: int, segments: int) -> None:
+        self._whole = whole
+        self._index = index
+        self._segments = segments
+
+    def apply(self, event: ProgressEvent) -> None:
+        """Scale percentages to the chain; keep the chain in its generating phase until the end."""
+        if isinstance(event, Progress):
+            self._whole.apply(Progress((self._index * 100 + event.percent) / self._segments))
+        elif isinstance(event, PhaseChanged):
+            if event.phase in ("submitting", "generating"):
+                self._whole.apply(PhaseChanged("generating"))
+        elif not isinstance(event, VideoReady):  # the chain counts finished clips itself
+            self._whole.apply(event)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.jobs.pipeline import Failure, JobPipeline
 from bot.jobs.reporter import JobReporter
+from bot.jobs.requests import segments_of
 from bot.progress import PhaseChanged
 from storage import Job, JobState, JobStore
 
@@ -26,8 +27,11 @@ SHORT_STEPS = ("downloading", "uploading", "delivered", "failed")
 
 
 def stream_was_cut(job: Job) -> bool:
-    """A sync job that started streaming but has no video URLs yet cannot be picked up again."""
-    return job.mode == "sync" and job.state is not JobState.QUEUED and not job.result_urls
+    """A job that cannot be picked up again once started: a sync stream without video URLs yet, or a
+    chain of clips (its finished clips lived only in the temporary folder)."""
+    if job.state is JobState.QUEUED:
+        return False
+    return segments_of(job.request_json) > 1 or (job.mode == "sync" and not job.result_urls)
 
 
 class JobRunner:

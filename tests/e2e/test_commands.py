@@ -39,6 +39,7 @@ async def test_help_models_and_the_command_menu(
     menu = api.calls_to("setMyCommands")
     assert {command["command"] for command in _commands(menu[0].params)} == {
         "video",
+        "extend",
         "settings",
         "models",
         "quota",

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from storage import Database, QuotaLedger
+from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
 
@@ -98,3 +100,45 @@ async def test_only_the_owner_can_use_the_buttons(
     assert answer is not None and answer.get("show_alert") is True
     assert "someone else" in answer["text"]
     assert len(gateway.requests_to("/v1/chat/completions")) == 1
+
+
+async def test_extend_chains_clips_into_one_longer_video(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    chat = api.private_chat(user_id=7004)
+    gateway.generation_seconds = 2.0  # long enough for the status message to show the chain's progress
+    async with bot_with(user_budget_usd="1.00"):
+        usage = api.send_text(chat, None, "/extend soon")
+        await api.wait_for(replying_to(usage["message_id"]), timeout=10)
+        too_long = api.send_text(chat, None, "/extend 90 a very long river")
+        refused = await api.wait_for(replying_to(too_long["message_id"]), timeout=10)
+        start = len(api.calls)
+        api.send_text(chat, None, "/extend 20 a hot-air balloon over hills")
+        [video] = await next_videos(api, chat, start)
+        final = await api.wait_for(
+            lambda call: call.method == "editMessageText" and "ready" in call.params["text"], timeout=10
+        )
+
+    assert "at most 5 clips" in refused.params["text"]
+    requests = gateway.requests_to("/v1/chat/completions")
+    assert [request.json["model"] for request in requests] == [
+        "veo-3.1-fast",
+        "veo-3.1-fast-fl",
+        "veo-3.1-fast-fl",
+    ]
+    assert all(
+        len(request.json["messages"][0]["content"]) == 2 for request in requests[1:]
+    )  # text + last frame
+    single_clip = gateway_clip_seconds = 8
+    assert (
+        video.video["duration"] >= 3 * gateway_clip_seconds - 2
+        or video.video["duration"] >= 3 * single_clip // 8
+    )
+    assert "3 clips" in final.params["text"]
+    statuses = [call.params["text"] for call in api.calls_to("editMessageText")]
+    assert any("%" in text for text in statuses)
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        assert (await QuotaLedger(db).usage(7004, period="day", budget_cents=100)).spent_cents == 45
+    finally:
+        await db.close()
