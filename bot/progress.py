@@ -53,6 +53,8 @@ class JobProgress:
     coarse: bool = False
     # How many jobs are ahead of this one in the bot's own queue (0 = next).
     queue_position: int | None = None
+    # A rough wait before this job starts, in seconds (shown with the queue position).
+    queue_wait: float | None = None
     videos_total: int = 1
     videos_ready: int = 0
     upstream_status: str | None = None
@@ -99,6 +101,7 @@ class PhaseChanged:
 
     phase: Phase
     queue_position: int | None = None
+    queue_wait: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,13 @@ def accumulate(progress: JobProgress, event: ProgressEvent) -> JobProgress:
             queue_position=None,
         )
     if isinstance(event, PhaseChanged):
-        position = event.queue_position if event.phase == "queued" else None
-        return replace(progress, phase=event.phase, queue_position=position)
+        queued = event.phase == "queued"
+        return replace(
+            progress,
+            phase=event.phase,
+            queue_position=event.queue_position if queued else None,
+            queue_wait=event.queue_wait if queued else None,
+        )
     return replace(progress, phase="failed", failure_key=event.key, failure_args=dict(event.args))
 
 
@@ -227,7 +235,11 @@ def _status_lines(progress: JobProgress, translate: Translate) -> list[str]:
     if progress.phase == "queued":
         if progress.queue_position is None:
             return [elapsed]
-        return [f"⏳ {_escape(translate('progress-queue-ahead', ahead=progress.queue_position))}", elapsed]
+        line = f"⏳ {_escape(translate('progress-queue-ahead', ahead=progress.queue_position))}"
+        if progress.queue_wait is not None:
+            minutes = max(1, math.ceil(progress.queue_wait / 60))
+            line += f" · {_escape(translate('progress-queue-wait', minutes=minutes))}"
+        return [line, elapsed]
     lines = []
     if progress.phase == "generating":
         lines.append(_generation_line(progress, translate))

@@ -23,6 +23,8 @@ MAINTENANCE_INTERVAL_SECONDS = 3600.0
 # Input photos of finished jobs are kept this long so "Try again" can reuse them.
 IMAGE_RETENTION = timedelta(days=1)
 # Phases that end within seconds (the last two only write the final status); shutdown waits for them.
+# A typical generation (fast models 30-60 s, standard 1-2 min), for the wait shown to queued jobs.
+TYPICAL_GENERATION_SECONDS = 75.0
 SHORT_STEPS = ("downloading", "uploading", "delivered", "failed")
 
 
@@ -75,6 +77,10 @@ class JobRunner:
         ahead = self._jobs_ahead(len(self._waiting))
         self._waiting.append(job.id)
         reporter = self._pipeline.reporter_for(job, queue_position=ahead)
+        if ahead is not None:
+            reporter.apply(
+                PhaseChanged("queued", queue_position=ahead, queue_wait=self._expected_wait(ahead))
+            )
         self._reporters[job.id] = reporter
         task = asyncio.create_task(self._run(job, reporter), name=f"job-{job.id}")
         self._tasks[job.id] = task
@@ -100,6 +106,11 @@ class JobRunner:
             self._leave_queue(job.id)
             await self._pipeline.run(job, reporter)
 
+    def _expected_wait(self, ahead: int) -> float:
+        """Seconds until a job with `ahead` jobs before it starts: rounds of typical generations."""
+        rounds = ahead // self._max_concurrent + 1
+        return rounds * TYPICAL_GENERATION_SECONDS
+
     def _jobs_ahead(self, index: int) -> int | None:
         """How many waiting jobs are ahead of the one at `index` once free slots are used; None if it fits."""
         free = self._max_concurrent - self.running_count
@@ -112,7 +123,10 @@ class JobRunner:
         for index, waiting_id in enumerate(self._waiting):
             ahead = self._jobs_ahead(index)
             if ahead is not None:
-                self._reporters[waiting_id].apply(PhaseChanged("queued", queue_position=ahead))
+                wait = self._expected_wait(ahead)
+                self._reporters[waiting_id].apply(
+                    PhaseChanged("queued", queue_position=ahead, queue_wait=wait)
+                )
 
     def _forget(self, job_id: str, _task: object = None) -> None:
         self._tasks.pop(job_id, None)

@@ -151,5 +151,5 @@ async def test_a_full_runner_shows_each_waiting_job_its_place_in_line(
 
     assert "In line" not in first_status(chats[0]) and "next in line" not in first_status(chats[0])
     assert "next in line" in first_status(chats[1])
-    assert "1 job ahead" in first_status(chats[2])
+    assert "1 job ahead · about 3 minutes" in first_status(chats[2])  # two rounds of a typical 75 s
     assert all(len(api.videos_sent(chat)) == 1 for chat in chats)

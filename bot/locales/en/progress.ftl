@@ -47,3 +47,7 @@ progress-done-in = Done in { $elapsed }
 
 progress-failed-unknown = Something went wrong while making the video.
 progress-not-charged = Nothing was charged.
+progress-queue-wait = { $minutes ->
+    [one] about a minute
+   *[other] about { $minutes } minutes
+ }

@@ -34,3 +34,4 @@ progress-done-in = 用时 { $elapsed }
 
 progress-failed-unknown = 生成视频时出了点问题。
 progress-not-charged = 本次未扣费。
+progress-queue-wait = 约 { $minutes } 分钟
