@@ -29,6 +29,12 @@ help =
     <code>--seed N</code>, <code>--negative TEXT</code> (Official models)
     A phone's — works as well as --.
 
+    🔁 <b>Under every video</b>: Again, several variations, Continue (the next clip starts from the last frame) and, for continued clips, Stitch into one video.
+    🎞 <b>Longer videos</b>: <code>/extend 24 a hot-air balloon over hills</code> chains clips into one video.
+
+    ⚙️ /settings saves your defaults (orientation, speed, model, length, resolution, number of videos).
+    ✋ /cancel stops videos that are still waiting. 🌐 /language switches English / 中文.
+
     💳 You pay only for delivered videos: failures are free. /quota shows your budget.
     ⏱ A video takes about 30 seconds to 2 minutes.
 
