@@ -78,9 +78,8 @@ async def _post_stop(application: BotApplication) -> None:
     data: BotData = application.bot_data
     if data.services is not None:
         await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
-        # The board writes final states through the bot, and application.shutdown() closes the bot next.
-        await data.services.board.stop()
-        # Final status texts are written while the bot can still reach Telegram.
+        # Final status texts are written while the bot can still reach Telegram (application.shutdown()
+        # closes the bot's connection right after this).
         await data.services.board.stop()
 
 
