@@ -8,13 +8,15 @@ from typing import Any
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[REDACTED]"
+MIN_SECRET_LENGTH = 8
 
 
 class SecretRedactor:
     """Replaces every known secret in a text."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # Real tokens and keys are long; a very short value would blank out ordinary words instead.
+        self._secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         """Return text with each secret replaced."""

@@ -125,7 +125,12 @@ class JobPipeline:
             files = await self._generate(job, reporter, workdir)
             await self._deliver(job, reporter, files)
         except IllegalTransition:
-            logger.info("Job %s was cancelled before it was sent upstream", job.id)
+            logger.info(
+                "Job %s cancelled before it was sent upstream: user=%s model=%s",
+                job.id,
+                job.user_id,
+                job.model,
+            )
         except JobFailed as failed:
             await self.fail(job, reporter, failed.failure)
         except GatewayError as err:
@@ -272,7 +277,9 @@ class JobPipeline:
         self, job: Job, reporter: ProgressSink, urls: list[str], workdir: Path
     ) -> list[Path]:
         await self._advance(job, JobState.DOWNLOADING)
-        logger.info("Job %s downloading %d video(s)", job.id, len(urls))
+        logger.info(
+            "Job %s downloading %d video(s): user=%s model=%s", job.id, len(urls), job.user_id, job.model
+        )
         reporter.apply(PhaseChanged("downloading"))
         files = []
         last_error: GatewayError | None = None
@@ -308,19 +315,28 @@ class JobPipeline:
             if status.status == "processing" and not generating:
                 generating = True
                 await self._advance(job, JobState.GENERATING)
+                logger.info(
+                    "Job %s generating: user=%s model=%s mode=async task=%s",
+                    job.id,
+                    job.user_id,
+                    job.model,
+                    task_id,
+                )
             reporter.apply(TaskPolled(status.status, status.progress, coarse=True))
             reporter.apply(Tick(self._wall_clock()))
 
         await self._gateway.wait_for_task(task_id, on_status=on_status)
         await self._advance(job, JobState.DOWNLOADING)
-        logger.info("Job %s downloading: task=%s", job.id, task_id)
+        logger.info("Job %s downloading: user=%s model=%s task=%s", job.id, job.user_id, job.model, task_id)
         reporter.apply(PhaseChanged("downloading"))
         path = await self._gateway.download_result(task_id, model=job.model, dest=workdir / "video-1.mp4")
         return [path]
 
     async def _deliver(self, job: Job, reporter: JobReporter, files: list[Path]) -> None:
         await self._advance(job, JobState.UPLOADING)
-        logger.info("Job %s uploading %d video(s)", job.id, len(files))
+        logger.info(
+            "Job %s uploading %d video(s): user=%s model=%s", job.id, len(files), job.user_id, job.model
+        )
         reporter.apply(PhaseChanged("uploading"))
         ready: list[ReadyVideo] = []
         for path in files:

@@ -94,7 +94,7 @@ class JobRunner:
             reporter = self._reporters.get(job.id) or self._pipeline.reporter_for(job)
             if task is not None and job.id in self._waiting:
                 task.cancel()
-            logger.info("Job %s cancelled by user=%s", job.id, user_id)
+            logger.info("Job %s cancelled: user=%s model=%s", job.id, user_id, job.model)
             failure = Failure("cancelled", "cancelled by the user", retryable=True)
             await self._pipeline.notify_failure(job, reporter, failure)
         return len(cancelled)
@@ -142,7 +142,9 @@ class JobRunner:
             if stream_was_cut(job):
                 await self._fail_interrupted(job, "stream cut by a restart")
                 continue
-            logger.info("Resuming job %s in state %s", job.id, job.state)
+            logger.info(
+                "Job %s resuming in state %s: user=%s model=%s", job.id, job.state, job.user_id, job.model
+            )
             self.start(job)
         if self._maintenance is None:
             self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
