@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from storage import Database
+from tests.e2e.bot_process import clean_environment
 from tests.e2e.harness import API_KEY, BOT_TOKEN
-from tests.ops.bot_process import clean_environment
 
 WEBHOOK_SECRET = "not-a-valid secret!"
 

@@ -20,8 +20,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from bot.settings import Settings
+from tests.e2e.bot_process import clean_environment
 from tests.e2e.harness import API_KEY, BOT_TOKEN
-from tests.ops.bot_process import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables read by the interpreter and pip, not by the bot.

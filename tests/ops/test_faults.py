@@ -15,10 +15,10 @@ import pytest
 
 from bot.gateway.client import GatewayTimeouts
 from storage import Database, Job, JobState, QuotaLedger
+from tests.e2e.bot_process import BotProcess, all_jobs, bot_environment, until
 from tests.fakes.bot_api import FakeBotAPI, FakeChat
 from tests.fakes.bot_api_calls import DISCONNECTED
 from tests.fakes.gateway import FakeGateway
-from tests.ops.bot_process import BotProcess, all_jobs, bot_environment, until
 from tests.ops.gateway_proxy import GatewayProxy
 
 BotStarter = Callable[..., AbstractAsyncContextManager[Any]]

@@ -15,9 +15,9 @@ import pytest
 
 from bot.metrics import PROMETHEUS_CONTENT_TYPE, OpsMetrics, read_snapshot, summary_line
 from storage import Database, JobCreated, JobState, JobStore
+from tests.e2e.bot_process import free_port
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
-from tests.ops.bot_process import free_port
 from tests.storage.support import FakeClock, make_job, policy
 
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>-?\d+)$")

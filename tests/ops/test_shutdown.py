@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from storage import Database, JobState, QuotaLedger
+from tests.e2e.bot_process import BotProcess, all_jobs, bot_environment, until
 from tests.e2e.harness import API_KEY, BOT_TOKEN
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway, ManualClock
-from tests.ops.bot_process import BotProcess, all_jobs, bot_environment, until
 
 USER_ID = 6101
 PRICE_CENTS = 15  # veo-3.1-fast

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.e2e.bot_process import BotProcess, bot_environment, free_port
 from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.bot_api_webhook import SECRET_HEADER
 from tests.fakes.gateway import FakeGateway
-from tests.ops.bot_process import BotProcess, bot_environment, free_port
 
 SECRET = "webhook-secret_0123456789"
 FORGER_ID = 7777
