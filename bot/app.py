@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("video", "extend", "settings", "models", "quota", "cancel", "language", "help")
 SHUTDOWN_GRACE_SECONDS = 10.0
+OVERALL_MESSAGES_PER_SECOND = 25
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
 # ... about 30 s in all), so a short network outage at start does not stop the bot.
 BOOTSTRAP_RETRIES = 6
@@ -46,7 +47,8 @@ def build_application(settings: Settings) -> BotApplication:
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
         .defaults(Defaults(parse_mode="HTML", allow_sending_without_reply=True))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # A little under Telegram's 30 messages a second, so bursts after a pause stay inside the limit.
+        .rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_MESSAGES_PER_SECOND, max_retries=3))
         # Updates are handled concurrently: one user's photo download never holds up another's command.
         .concurrent_updates(True)
         .connection_pool_size(64)

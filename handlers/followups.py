@@ -66,9 +66,10 @@ async def followup_button(update: Update, context: BotContext) -> None:
 
 async def _stitch(context: BotContext, job: Job, origin: Origin, texts: functools.partial[str]) -> None:
     chain = await context.services.followups.chain(job)
-    prompt = html.escape(" → ".join(_prompt_of(clip) for clip in chain.jobs))[:900]
+    prompt = html.escape(" → ".join(_prompt_of(clip) for clip in chain.jobs)[:900])
     caption = f"<i>{prompt}</i>\n{html.escape(texts('followup-stitched', clips=len(chain.file_ids)))}"
-    destination = Destination(origin.chat_id, origin.thread_id, origin.message_id)
+    in_group = origin.chat_type != "private"
+    destination = Destination(origin.chat_id, origin.thread_id, origin.message_id, in_group)
     await context.services.followups.stitch_and_send(chain, destination, caption)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from telegram import Bot, InlineKeyboardMarkup, InputMediaVideo, Message, ReplyParameters
 from telegram.constants import ChatAction, FileSizeLimit, MessageLimit
+from telegram.error import TelegramError
 
 from bot.media.fit import fit_video
 from bot.media.probe import VideoInfo, probe_video
@@ -30,6 +31,7 @@ class Destination:
     chat_id: int
     thread_id: int | None
     reply_to_message_id: int | None
+    chat_is_group: bool = False
 
     @property
     def reply_parameters(self) -> ReplyParameters | None:
@@ -79,10 +81,13 @@ async def send_videos(
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> list[SentVideo]:
     """Send one video (with the buttons), or an album for several (albums carry no buttons)."""
-    with contextlib.suppress(Exception):
-        await bot.send_chat_action(
-            destination.chat_id, ChatAction.UPLOAD_VIDEO, message_thread_id=destination.thread_id
-        )
+    if not destination.chat_is_group:
+        # Only in private chats: in groups the rate limiter counts chat actions against the 20 messages a
+        # minute a group allows, and there the videos themselves need that room.
+        with contextlib.suppress(TelegramError):
+            await bot.send_chat_action(
+                destination.chat_id, ChatAction.UPLOAD_VIDEO, message_thread_id=destination.thread_id
+            )
     if len(videos) == 1:
         video = videos[0]
         with video.path.open("rb") as handle:

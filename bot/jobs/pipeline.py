@@ -160,6 +160,7 @@ class JobPipeline:
 
     async def notify_failure(self, job: Job, reporter: JobReporter, failure: Failure) -> None:
         """Write the failure into the status message (or a new message) and mark the user told."""
+        await reporter.announced()
         markup = None
         if failure.retryable:
             button = InlineKeyboardButton(
@@ -333,6 +334,7 @@ class JobPipeline:
         return [path]
 
     async def _deliver(self, job: Job, reporter: JobReporter, files: list[Path]) -> None:
+        await reporter.announced()  # the video answers below the status message, never above it
         await self._advance(job, JobState.UPLOADING)
         logger.info(
             "Job %s uploading %d video(s): user=%s model=%s", job.id, len(files), job.user_id, job.model
@@ -346,7 +348,7 @@ class JobPipeline:
             request.prompt,
             self._texts(job.language or DEFAULT_LANGUAGE, "video-caption-footer", model=job.model),
         )
-        destination = Destination(job.chat_id, job.thread_id, job.user_message_id)
+        destination = Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
         buttons = await self._followup_buttons(job)
         async with self._uploads:
             try:
@@ -387,7 +389,7 @@ class JobPipeline:
 
     async def _send_fresh(self, job: Job, text: str, markup: InlineKeyboardMarkup | None) -> int | None:
         """Send a new message into the job's chat (when there is no status message to edit)."""
-        destination = Destination(job.chat_id, job.thread_id, job.user_message_id)
+        destination = Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
         try:
             message = await self._bot.send_message(
                 job.chat_id,

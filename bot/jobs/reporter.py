@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Protocol
 
@@ -40,6 +41,16 @@ class JobReporter:
         self._chat_is_group = chat_is_group
         self.progress = progress
         self.message_id: int | None = None
+        self._announcement: asyncio.Task[None] | None = None
+
+    def track_announcement(self, task: asyncio.Task[None]) -> None:
+        """The task sending the status message; events before it lands only update the snapshot."""
+        self._announcement = task
+
+    async def announced(self) -> None:
+        """Wait until the status message was sent (or its sending failed), so answers come after it."""
+        if self._announcement is not None:
+            await asyncio.wait([self._announcement])
 
     def render(self) -> str:
         """The status text for the current snapshot."""

@@ -100,8 +100,9 @@ class JobRunner:
         return len(cancelled)
 
     async def _run(self, job: Job, reporter: JobReporter) -> None:
-        # The status message goes out at once, even when the job has to wait for a slot.
-        await self._pipeline.announce(job, reporter)
+        # The status message goes out at once, while the job waits for a slot and generates: under
+        # Telegram's rate limits it can take seconds, and the generation need not wait for it.
+        reporter.track_announcement(asyncio.create_task(self._pipeline.announce(job, reporter)))
         async with self._slots:
             self._leave_queue(job.id)
             await self._pipeline.run(job, reporter)
