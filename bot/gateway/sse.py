@@ -18,6 +18,8 @@ from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
 
 NO_VIDEO_REASON = "stream ended without a video"
 MAX_REASON_CHARS = 300
+# The reason given when a failure line says nothing more than the ❌.
+GENERIC_FAILURE_REASON = "generation failed"
 # A "line" of text that never ends is handled anyway once it grows this long.
 _MAX_PENDING_TEXT = 64 * 1024
 
@@ -293,7 +295,7 @@ def _describe_failure(text: str) -> tuple[str, bool]:
     policy = _POLICY_CODE.search(text.upper())
     if policy:
         return policy.group(), True
-    reason = text.lstrip("❌").strip() or "generation failed"
+    reason = text.lstrip("❌").strip() or GENERIC_FAILURE_REASON
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[: MAX_REASON_CHARS - 1] + "…"
     return reason, False

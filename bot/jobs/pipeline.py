@@ -15,14 +15,16 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.gateway.client import VideoGateway
+from bot.gateway.client import STREAM_BROKEN_REASON, VideoGateway
 from bot.gateway.errors import (
+    APIConnectionError,
     ContentPolicyError,
     GatewayError,
     GenerationFailedError,
 )
 from bot.gateway.events import Progress, StreamFailed, TaskStatus, VideoReady
 from bot.gateway.request import ImageInput, VideoRequest
+from bot.gateway.sse import GENERIC_FAILURE_REASON
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import Destination, ReadyVideo, caption_html, prepare_for_upload, send_videos
 from bot.jobs.followups import FollowUp, continuation_model, followup_keyboard
@@ -270,7 +272,11 @@ class JobPipeline:
                 raise GenerationFailedError("stream ended without a video")  # no upstream reason to show
             if failure.content_policy:
                 raise ContentPolicyError(failure.reason, code=failure.reason)
-            raise GenerationFailedError(failure.reason, reason=failure.reason)
+            if failure.reason == STREAM_BROKEN_REASON:
+                raise APIConnectionError(failure.reason)
+            # Our own placeholder is not worth showing (and is not translated); upstream reasons are.
+            upstream_reason = None if failure.reason == GENERIC_FAILURE_REASON else failure.reason
+            raise GenerationFailedError(failure.reason, reason=upstream_reason)
         await self._jobs.set_result_urls(job.id, urls)
         return await self._download_urls(job, reporter, urls, workdir)
 

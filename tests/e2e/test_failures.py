@@ -53,7 +53,8 @@ async def test_cut_stream_and_server_errors_refund(
     chat = api.private_chat(user_id=2002)
     async with bot_with():
         api.send_text(chat, None, "/video waves on a beach #cut")
-        await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+        cut = await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+        assert "connection to the video service failed" in cut.params["text"]
         start = len(api.calls)
         api.send_text(chat, None, "/video waves on a beach #500")
         edit = await api.wait_for(final_edit("Nothing was charged"), timeout=15, start=start)

@@ -117,7 +117,7 @@ retry-already = That retry is already on its way.
 failure-content_policy = 🚫 The video was blocked by Google's content policy ({ $reason }). Try rewording the prompt, avoid real people's names, or use another photo.
 failure-rate_limited = 🚦 The video service is busy right now. Please try again in a few minutes.
 failure-server_error = 🛠 The video service had a problem. Please try again.
-failure-connection = 🛠 The video service could not be reached. Please try again.
+failure-connection = 🛠 The connection to the video service failed. Please try again.
 failure-timeout = ⌛ The video took too long and was given up.
 failure-generation_failed = 😕 The video could not be generated{ $reason ->
     [none] {""}

@@ -117,7 +117,7 @@ retry-already = 已经在重试了。
 failure-content_policy = 🚫 视频被 Google 的内容政策拦截了（{ $reason }）。试着换个说法，避免使用真实人物的名字，或者换一张照片。
 failure-rate_limited = 🚦 视频服务现在很忙，请过几分钟再试。
 failure-server_error = 🛠 视频服务出了点问题，请重试。
-failure-connection = 🛠 无法连接到视频服务，请重试。
+failure-connection = 🛠 与视频服务的连接中断或失败，请重试。
 failure-timeout = ⌛ 视频生成时间太长，已经放弃。
 failure-generation_failed = 😕 视频没能生成出来{ $reason ->
     [none] {""}
