@@ -114,28 +114,28 @@ retry-already = That retry is already on its way.
 
 ## Failures (always followed by "Nothing was charged")
 
-failure-content_policy = 🚫 The video was blocked by Google's content policy ({ $reason }). Try rewording the prompt, avoid real people's names, or use another photo.
-failure-rate_limited = 🚦 The video service is busy right now. Please try again in a few minutes.
-failure-server_error = 🛠 The video service had a problem. Please try again.
-failure-connection = 🛠 The connection to the video service failed. Please try again.
-failure-timeout = ⌛ The video took too long and was given up.
-failure-generation_failed = 😕 The video could not be generated{ $reason ->
+failure-content_policy = The video was blocked by Google's content policy ({ $reason }). Try rewording the prompt, avoid real people's names, or use another photo.
+failure-rate_limited = The video service is busy right now. Please try again in a few minutes.
+failure-server_error = The video service had a problem. Please try again.
+failure-connection = The connection to the video service failed. Please try again.
+failure-timeout = The video took too long and was given up.
+failure-generation_failed = The video could not be generated{ $reason ->
     [none] {""}
    *[other] {" "}({ $reason })
  }. Please try again.
-failure-download_failed = 📦 The finished video could not be downloaded.
-failure-bad_request = ⚠️ The video service rejected the request{ $reason ->
+failure-download_failed = The finished video could not be downloaded.
+failure-bad_request = The video service rejected the request{ $reason ->
     [none] {""}
    *[other] {" "}({ $reason })
  }.
-failure-authentication = 🔑 The bot's video service account has a problem. The operator has been notified in the logs.
-failure-not_found = 📦 The video expired before it could be fetched.
-failure-interrupted = 🔌 The bot restarted while your video was streaming, and that kind of generation can't be resumed.
-failure-upload_failed = 📦 The video could not be sent to Telegram.
-failure-internal = 😕 Something went wrong on our side.
-failure-cancelled = ✋ Cancelled.
-failure-invalid_request = ⚠️ The video service can't take this request ({ $reason }). Try another model.
-failure-gateway_error = 🛠 The video service had a problem. Please try again.
+failure-authentication = The bot's video service account has a problem. The operator has been notified in the logs.
+failure-not_found = The video expired before it could be fetched.
+failure-interrupted = The bot restarted while your video was streaming, and that kind of generation can't be resumed.
+failure-upload_failed = The video could not be sent to Telegram.
+failure-internal = Something went wrong on our side.
+failure-cancelled = Cancelled.
+failure-invalid_request = The video service can't take this request ({ $reason }). Try another model.
+failure-gateway_error = The video service had a problem. Please try again.
 ## /quota
 
 quota =

@@ -114,28 +114,28 @@ retry-already = 已经在重试了。
 
 ## 失败（后面总会跟着“本次未扣费”）
 
-failure-content_policy = 🚫 视频被 Google 的内容政策拦截了（{ $reason }）。试着换个说法，避免使用真实人物的名字，或者换一张照片。
-failure-rate_limited = 🚦 视频服务现在很忙，请过几分钟再试。
-failure-server_error = 🛠 视频服务出了点问题，请重试。
-failure-connection = 🛠 与视频服务的连接中断或失败，请重试。
-failure-timeout = ⌛ 视频生成时间太长，已经放弃。
-failure-generation_failed = 😕 视频没能生成出来{ $reason ->
+failure-content_policy = 视频被 Google 的内容政策拦截了（{ $reason }）。试着换个说法，避免使用真实人物的名字，或者换一张照片。
+failure-rate_limited = 视频服务现在很忙，请过几分钟再试。
+failure-server_error = 视频服务出了点问题，请重试。
+failure-connection = 与视频服务的连接中断或失败，请重试。
+failure-timeout = 视频生成时间太长，已经放弃。
+failure-generation_failed = 视频没能生成出来{ $reason ->
     [none] {""}
    *[other] （{ $reason }）
  }，请重试。
-failure-download_failed = 📦 无法下载生成好的视频。
-failure-bad_request = ⚠️ 视频服务拒绝了这个请求{ $reason ->
+failure-download_failed = 无法下载生成好的视频。
+failure-bad_request = 视频服务拒绝了这个请求{ $reason ->
     [none] {""}
    *[other] （{ $reason }）
  }。
-failure-authentication = 🔑 机器人的视频服务账号出了问题，已经在日志中通知运营者。
-failure-not_found = 📦 视频在取回之前就已经过期了。
-failure-interrupted = 🔌 视频以流式方式生成时机器人重启了，这类生成无法继续。
-failure-upload_failed = 📦 无法把视频发送到 Telegram。
-failure-internal = 😕 我们这边出了点问题。
-failure-cancelled = ✋ 已取消。
-failure-invalid_request = ⚠️ 视频服务无法接受这个请求（{ $reason }），请换一个模型试试。
-failure-gateway_error = 🛠 视频服务出了点问题，请重试。
+failure-authentication = 机器人的视频服务账号出了问题，已经在日志中通知运营者。
+failure-not_found = 视频在取回之前就已经过期了。
+failure-interrupted = 视频以流式方式生成时机器人重启了，这类生成无法继续。
+failure-upload_failed = 无法把视频发送到 Telegram。
+failure-internal = 我们这边出了点问题。
+failure-cancelled = 已取消。
+failure-invalid_request = 视频服务无法接受这个请求（{ $reason }），请换一个模型试试。
+failure-gateway_error = 视频服务出了点问题，请重试。
 ## /quota
 
 quota =
