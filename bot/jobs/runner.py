@@ -102,10 +102,14 @@ class JobRunner:
     async def _run(self, job: Job, reporter: JobReporter) -> None:
         # The status message goes out at once, while the job waits for a slot and generates: under
         # Telegram's rate limits it can take seconds, and the generation need not wait for it.
-        reporter.track_announcement(asyncio.create_task(self._pipeline.announce(job, reporter)))
-        async with self._slots:
-            self._leave_queue(job.id)
-            await self._pipeline.run(job, reporter)
+        announcement = asyncio.create_task(self._pipeline.announce(job, reporter))
+        reporter.track_announcement(announcement)
+        try:
+            async with self._slots:
+                self._leave_queue(job.id)
+                await self._pipeline.run(job, reporter)
+        finally:
+            announcement.cancel()  # a no-op once it is done; on shutdown it must not outlive the job
 
     def _expected_wait(self, ahead: int) -> float:
         """Seconds until a job with `ahead` jobs before it starts: rounds of typical generations."""
