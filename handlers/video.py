@@ -49,9 +49,10 @@ async def extend_command(update: Update, context: BotContext) -> None:
     arguments = strip_command(message.text, context.bot.username, "extend")
     if arguments is None:
         return
-    seconds_text, _, rest = arguments.strip().partition(" ")
+    seconds_text, rest = [*arguments.split(maxsplit=1), "", ""][:2]
     seconds_text = seconds_text.lower().removesuffix("s").removesuffix("秒")
-    if not seconds_text.isdigit() or int(seconds_text) < SHORTEST_EXTENSION_SECONDS:
+    usable = seconds_text.isdigit() and int(seconds_text) >= SHORTEST_EXTENSION_SECONDS
+    if not usable or not rest.strip():
         await reply(message, context.services.texts(language_of(update, context), "extend-usage"))
         return
     refs = _replied_image(message)
