@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import time
 
 from telegram import CallbackQuery, Update
 
@@ -16,6 +17,8 @@ from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.requests import restore_request
 from handlers.common import language_of
 from storage import Job
+
+DOUBLE_TAP_WINDOW_SECONDS = 30
 
 
 async def followup_button(update: Update, context: BotContext) -> None:
@@ -42,7 +45,9 @@ async def followup_button(update: Update, context: BotContext) -> None:
         message_id=query.message.message_id,
         language=language,
     )
-    key = f"fu:{follow_up.action}:{job.id}:{origin.message_id}:{follow_up.count or ''}"
+    # A double tap makes one job; the same button tapped again later makes another.
+    window = int(time.time() // DOUBLE_TAP_WINDOW_SECONDS)
+    key = f"fu:{follow_up.action}:{job.id}:{origin.message_id}:{follow_up.count or ''}:{window}"
     try:
         if follow_up.action == "again":
             await _answer(query, texts, await services.intake.rerun(origin, job, dedupe_key=key))

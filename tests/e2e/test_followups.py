@@ -142,3 +142,24 @@ async def test_extend_chains_clips_into_one_longer_video(
         assert (await QuotaLedger(db).usage(7004, period="day", budget_cents=100)).spent_cents == 45
     finally:
         await db.close()
+
+
+async def test_a_double_tap_makes_one_job(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.private_chat(user_id=7005)
+    async with bot_with():
+        api.send_text(chat, None, "/video a paper crane")
+        [video] = await next_videos(api, chat, 0)
+        start = len(api.calls)
+        first = api.press_button(chat, None, video.message_id, button(video, "again"))
+        second = api.press_button(chat, None, video.message_id, button(video, "again"))
+        await next_videos(api, chat, start)
+        await api.wait_for(lambda call: call.method == "answerCallbackQuery" and call.ok, start=start)
+
+    answers = [api.callback_answer(query["id"]) or {} for query in (first, second)]
+    assert sorted(answer.get("text", "") for answer in answers) == [
+        "That retry is already on its way.",
+        "🔁 Trying again…",
+    ]
+    assert len(gateway.requests_to("/v1/chat/completions")) == 2
