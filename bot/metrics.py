@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import tornado.httpserver
@@ -44,12 +44,21 @@ class MetricsSnapshot:
     stats: Stats
     running_jobs: int
     waiting_jobs: int
+    #: Failed upstream attempts since the bot started, by error kind (retried ones included).
+    upstream_errors: dict[str, int] = field(default_factory=dict)
 
 
-async def read_snapshot(db: Database, runner: JobCounts, *, period: Period) -> MetricsSnapshot:
-    """Read the ledger's overview and the runner's queue."""
+async def read_snapshot(
+    db: Database, runner: JobCounts, *, period: Period, upstream_errors: Mapping[str, int] | None = None
+) -> MetricsSnapshot:
+    """Read the ledger's overview, the runner's queue and the gateway's error counts."""
     stats = await collect_stats(db, period=period)
-    return MetricsSnapshot(stats=stats, running_jobs=runner.running_count, waiting_jobs=runner.waiting_count)
+    return MetricsSnapshot(
+        stats=stats,
+        running_jobs=runner.running_count,
+        waiting_jobs=runner.waiting_count,
+        upstream_errors=dict(upstream_errors or {}),
+    )
 
 
 def _usd(cents: int) -> str:
@@ -74,6 +83,7 @@ def summary_line(snapshot: MetricsSnapshot) -> str:
     return (
         f"Metrics: jobs today {_counts(jobs_today)}; clips {clips}; spent {spent}; "
         f"failures this {stats.period} {_counts(stats.errors_by_kind)}; "
+        f"upstream errors since start {_counts(snapshot.upstream_errors)}; "
         f"unfinished={stats.active_jobs} running={snapshot.running_jobs} waiting={snapshot.waiting_jobs}"
     )
 
@@ -127,6 +137,14 @@ def prometheus_text(snapshot: MetricsSnapshot) -> str:
             "Jobs that failed this quota period, by error kind.",
             [_sample("failures", count, kind=kind) for kind, count in sorted(stats.errors_by_kind.items())],
         ),
+        *_family(
+            "upstream_errors",
+            "Failed gateway attempts since the bot started, by error kind (retried ones included).",
+            [
+                _sample("upstream_errors", count, kind=kind)
+                for kind, count in sorted(snapshot.upstream_errors.items())
+            ],
+        ),
         *_family("users", "Users with a job this quota period.", [_sample("users", stats.users_period)]),
         *_family(
             "jobs_unfinished",
@@ -178,8 +196,10 @@ class OpsMetrics:
         listen: str = "127.0.0.1",
         port: int | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        upstream_errors: Mapping[str, int] | None = None,
     ) -> None:
         self._db = db
+        self._upstream_errors = upstream_errors
         self._runner = runner
         self._period = period
         self._interval = log_interval_seconds
@@ -197,7 +217,9 @@ class OpsMetrics:
 
     async def snapshot(self) -> MetricsSnapshot:
         """The current numbers."""
-        return await read_snapshot(self._db, self._runner, period=self._period)
+        return await read_snapshot(
+            self._db, self._runner, period=self._period, upstream_errors=self._upstream_errors
+        )
 
     async def render_prometheus(self) -> str:
         """The current numbers as Prometheus text."""

@@ -75,6 +75,7 @@ class Services:
             log_interval_seconds=settings.metrics_log_minutes * 60,
             listen=settings.metrics_listen,
             port=settings.metrics_port or None,
+            upstream_errors=gateway.error_counts,
         )
         return cls(
             settings=settings,

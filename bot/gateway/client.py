@@ -9,6 +9,7 @@ import logging
 import random as _random
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -197,6 +198,8 @@ class VideoGateway:
         self._sleep = sleep
         self._clock = clock
         self._random = random
+        #: Failed upstream attempts since start, by error kind (retried ones included), for the metrics.
+        self.error_counts: Counter[str] = Counter()
         self._policy = RetryPolicy(max_retries=max_retries)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
@@ -206,6 +209,9 @@ class VideoGateway:
 
     def __repr__(self) -> str:
         return f"VideoGateway(base_url={self._base_url!r})"
+
+    def _count_error(self, error: GatewayError) -> None:
+        self.error_counts[error.kind] += 1
 
     async def aclose(self) -> None:
         """Close the connection pool (only when this gateway created it)."""
@@ -252,6 +258,7 @@ class VideoGateway:
             policy=self._policy,
             sleep=self._sleep,
             random=self._random,
+            on_error=self._count_error,
             what="stream submit",
         )
         logger.info("stream started: model=%s n=%d prompt=%r", spec.id, request.n, _preview(request.prompt))
@@ -324,6 +331,7 @@ class VideoGateway:
                 ) from err
             except httpx.HTTPError as err:
                 logger.warning("stream broke off: %s", type(err).__name__)
+                self.error_counts["connection"] += 1
                 events = parser.finish()
                 if events and isinstance(events[-1], StreamFailed) and events[-1].reason == NO_VIDEO_REASON:
                     events[-1] = StreamFailed(reason=STREAM_BROKEN_REASON, content_policy=False)
@@ -350,6 +358,7 @@ class VideoGateway:
             policy=self._policy,
             sleep=self._sleep,
             random=self._random,
+            on_error=self._count_error,
             what="task submit",
         )
         status = _task_status(document, fallback_id=None)
@@ -368,6 +377,7 @@ class VideoGateway:
             policy=self._policy,
             sleep=self._sleep,
             random=self._random,
+            on_error=self._count_error,
             what="task poll",
         )
         status = _task_status(document, fallback_id=task_id)
@@ -430,6 +440,7 @@ class VideoGateway:
                     policy=self._policy,
                     sleep=self._sleep,
                     random=self._random,
+                    on_error=self._count_error,
                     what="content download",
                 )
                 break
@@ -514,6 +525,7 @@ class VideoGateway:
             policy=self._policy,
             sleep=self._sleep,
             random=self._random,
+            on_error=self._count_error,
             what="video download",
         )
         logger.debug("downloaded %d bytes from %s", path.stat().st_size, parts.hostname)

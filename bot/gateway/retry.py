@@ -79,13 +79,19 @@ async def with_retries(
     sleep: Sleep,
     random: Random,
     what: str,
+    on_error: Callable[[GatewayError], None] | None = None,
 ) -> T:
-    """Run `operation`, repeating it up to `policy.max_retries` times while `retryable` says so."""
+    """Run `operation`, repeating it up to `policy.max_retries` times while `retryable` says so.
+
+    `on_error` sees every failed attempt, the retried ones included (for the operator's error counts).
+    """
     retry = 0
     while True:
         try:
             return await operation()
         except GatewayError as error:
+            if on_error is not None:
+                on_error(error)
             if retry >= policy.max_retries or not retryable(error):
                 raise
             retry_after = error.retry_after if isinstance(error, RateLimitError) else None

@@ -265,6 +265,7 @@ async def test_poll_5xx_is_retried(client: VideoGateway, gateway: FakeGateway, c
     status = await client.get_task(created.task_id)
     assert status.status == "queued"
     assert clock.sleeps == [0.5, 1.0]
+    assert client.error_counts == {"server_error": 2}  # the operator's metrics see retried failures too
 
 
 async def test_poll_5xx_exhausting_retries(client: VideoGateway, gateway: FakeGateway) -> None:

@@ -82,6 +82,7 @@ async def test_summary_line_has_states_clips_spend_failures_and_queue(db: Databa
         assert part in line, line
     assert "failures this day timeout=1" in line
     assert "unfinished=1 running=1 waiting=2" in line
+    assert "upstream errors since start none" in line
     assert "queued=" not in line  # states with no jobs are left out
 
 
@@ -95,7 +96,12 @@ async def test_metrics_endpoint_serves_prometheus_text_and_stops(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     metrics = OpsMetrics(
-        db=db, runner=Counts(running=1, waiting=3), period="day", log_interval_seconds=0, port=0
+        db=db,
+        runner=Counts(running=1, waiting=3),
+        period="day",
+        log_interval_seconds=0,
+        port=0,
+        upstream_errors={"server_error": 3, "rate_limited": 1},
     )
     await metrics.start()
     port = metrics.bound_port
@@ -119,6 +125,8 @@ async def test_metrics_endpoint_serves_prometheus_text_and_stops(
     assert value(samples, "failures", kind="timeout") == 1
     assert value(samples, "jobs_unfinished") == 1
     assert (value(samples, "jobs_running"), value(samples, "jobs_waiting")) == (1, 3)
+    assert value(samples, "upstream_errors", kind="server_error") == 3
+    assert value(samples, "upstream_errors", kind="rate_limited") == 1
     assert "# TYPE veo_bot_jobs gauge" in page.text
     # Stopped: the port is closed and a last summary was logged.
     assert metrics.bound_port is None
