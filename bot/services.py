@@ -67,7 +67,9 @@ class Services:
             retention=timedelta(days=settings.job_retention_days),
         )
         preferences = PreferenceStore(db)
-        intake = JobIntake(jobs=jobs, runner=runner, texts=texts, settings=settings, preferences=preferences)
+        intake = JobIntake(
+            jobs=jobs, runner=runner, texts=texts, settings=settings, preferences=preferences, users=users
+        )
         metrics = OpsMetrics(
             db=db,
             runner=runner,

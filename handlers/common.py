@@ -30,6 +30,9 @@ def origin_of(message: Message, context: BotContext, language: str) -> Origin:
         user_id=user.id,
         message_id=message.message_id,
         language=language,
+        username=user.username,
+        language_code=user.language_code,
+        chat_title=message.chat.title,
     )
 
 

@@ -44,6 +44,9 @@ async def followup_button(update: Update, context: BotContext) -> None:
         user_id=query.from_user.id,
         message_id=query.message.message_id,
         language=language,
+        username=query.from_user.username,
+        language_code=query.from_user.language_code,
+        chat_title=query.message.chat.title,
     )
     # A double tap makes one job; the same button tapped again later makes another.
     window = int(time.time() // DOUBLE_TAP_WINDOW_SECONDS)

@@ -152,19 +152,3 @@ def resolve_model(
     if channel is Channel.OFFICIAL:
         return get_model("veo-3.1-fast-generate-preview" if fast else "veo-3.1-generate-preview")
     return get_model(_reverse_id(orientation, fast, has_images))
-
-
-def image_variant(spec: ModelSpec, *, has_images: bool, orientation: Orientation | None = None) -> ModelSpec:
-    """The sibling of `spec` that fits whether the request carries images (and an orientation).
-
-    Reverse models differ by `-fl` and `-landscape`; Official models take images and orientation as
-    parameters, so they are their own variant.
-    """
-    if spec.channel is Channel.OFFICIAL:
-        return spec
-    return resolve_model(
-        channel=Channel.REVERSE,
-        orientation=orientation or spec.orientation or Orientation.PORTRAIT,
-        fast=spec.fast,
-        has_images=has_images,
-    )

@@ -33,6 +33,7 @@ from storage import (
     PreferenceStore,
     QuotaPolicy,
     Refused,
+    UserStore,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class Origin:
     user_id: int
     message_id: int
     language: str
+    username: str | None = None
+    language_code: str | None = None
+    chat_title: str | None = None
 
     @property
     def dedupe_key(self) -> str:
@@ -87,10 +91,12 @@ class JobIntake:
         texts: Translator,
         settings: Settings,
         preferences: PreferenceStore | None = None,
+        users: UserStore | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._jobs = jobs
         self._preferences = preferences
+        self._users = users
         self._runner = runner
         self._texts = texts
         self._settings = settings
@@ -191,6 +197,10 @@ class JobIntake:
         dedupe_key: str,
         parent_job_id: str | None = None,
     ) -> IntakeResult:
+        if self._users is not None:
+            # Who uses the bot and where, for the operator (the jobs themselves carry the ids).
+            await self._users.upsert_user(origin.user_id, origin.username, origin.language_code)
+            await self._users.upsert_chat(origin.chat_id, origin.chat_type, origin.chat_title)
         new_job = NewJob(
             user_id=origin.user_id,
             chat_id=origin.chat_id,

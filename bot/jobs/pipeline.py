@@ -60,6 +60,19 @@ class Failure:
     retryable: bool = True
 
 
+@dataclass(frozen=True)
+class Generated:
+    """The video files a job made, and how many billed clips they hold (a chained video is one file)."""
+
+    files: list[Path]
+    clips: int
+
+    @classmethod
+    def one_per_file(cls, files: list[Path]) -> Generated:
+        """Ordinary videos: every file is one clip."""
+        return cls(files, clips=len(files))
+
+
 class JobFailed(Exception):
     """Raised inside the pipeline to end a job with a failure."""
 
@@ -90,7 +103,6 @@ class JobPipeline:
         self._settings = settings
         self._wall_clock = wall_clock
         self._uploads = asyncio.Semaphore(MAX_PARALLEL_UPLOADS)
-        self._chain_clips: dict[str, int] = {}
 
     @property
     def temp_dir(self) -> Path:
@@ -124,8 +136,8 @@ class JobPipeline:
         """Take the job from its recorded state to delivered or failed (and refunded)."""
         workdir = self._settings.temp_dir / f"job-{job.id}"
         try:
-            files = await self._generate(job, reporter, workdir)
-            await self._deliver(job, reporter, files)
+            generated = await self._generate(job, reporter, workdir)
+            await self._deliver(job, reporter, generated)
         except IllegalTransition:
             logger.info(
                 "Job %s cancelled before it was sent upstream: user=%s model=%s",
@@ -199,17 +211,19 @@ class JobPipeline:
             return
         await self._jobs.set_state(job.id, state, **fields)
 
-    async def _generate(self, job: Job, reporter: JobReporter, workdir: Path) -> list[Path]:
+    async def _generate(self, job: Job, reporter: JobReporter, workdir: Path) -> Generated:
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         if job.result_urls:
             # The videos were made before a restart; their links are valid for 24 hours.
-            return await self._download_urls(job, reporter, list(job.result_urls), workdir)
+            return Generated.one_per_file(
+                await self._download_urls(job, reporter, list(job.result_urls), workdir)
+            )
         images = await self._jobs.job_images(job.id)
         request = restore_request(job.request_json, images)
         segments = segments_of(job.request_json)
         if segments > 1:
             return await self._generate_chain(job, request, reporter, workdir, segments)
-        return await self._generate_clip(job, request, reporter, workdir)
+        return Generated.one_per_file(await self._generate_clip(job, request, reporter, workdir))
 
     async def _generate_clip(
         self, job: Job, request: VideoRequest, reporter: ProgressSink, workdir: Path
@@ -220,7 +234,7 @@ class JobPipeline:
 
     async def _generate_chain(
         self, job: Job, request: VideoRequest, reporter: JobReporter, workdir: Path, segments: int
-    ) -> list[Path]:
+    ) -> Generated:
         """Clip after clip, each starting from the last frame of the one before, stitched into one video.
 
         When a later clip fails, the clips made so far are still delivered (and only they are charged).
@@ -245,10 +259,9 @@ class JobPipeline:
                 start = ImageInput(data=frame, mime_type="image/jpeg")
                 request = request.model_copy(update={"model": follow_on.id, "images": (start,)})
         if len(clips) == 1:
-            return clips
+            return Generated.one_per_file(clips)
         joined = await asyncio.to_thread(stitch_videos, clips, workdir / "extended.mp4")
-        self._chain_clips[job.id] = len(clips)
-        return [joined]
+        return Generated([joined], clips=len(clips))
 
     async def _generate_sync(
         self, job: Job, request: VideoRequest, reporter: ProgressSink, workdir: Path
@@ -339,15 +352,19 @@ class JobPipeline:
         path = await self._gateway.download_result(task_id, model=job.model, dest=workdir / "video-1.mp4")
         return [path]
 
-    async def _deliver(self, job: Job, reporter: JobReporter, files: list[Path]) -> None:
+    async def _deliver(self, job: Job, reporter: JobReporter, generated: Generated) -> None:
         await reporter.announced()  # the video answers below the status message, never above it
         await self._advance(job, JobState.UPLOADING)
         logger.info(
-            "Job %s uploading %d video(s): user=%s model=%s", job.id, len(files), job.user_id, job.model
+            "Job %s uploading %d video(s): user=%s model=%s",
+            job.id,
+            len(generated.files),
+            job.user_id,
+            job.model,
         )
         reporter.apply(PhaseChanged("uploading"))
         ready: list[ReadyVideo] = []
-        for path in files:
+        for path in generated.files:
             ready.append(await prepare_for_upload(path))
         request = restore_request(job.request_json, ())
         caption = caption_html(
@@ -366,7 +383,7 @@ class JobPipeline:
             except TelegramError as err:
                 raise JobFailed(Failure("upload_failed", str(err))) from err
         # A chained video is one file made of several billed clips.
-        delivered = self._chain_clips.pop(job.id, len(sent))
+        delivered = generated.clips
         await self._jobs.settle_delivered(job.id, delivered)
         await self._jobs.set_delivered_files(job.id, [video.file_id for video in sent])
         logger.info(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from storage import Database, UserStore
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
 from tests.fakes.media import make_image
@@ -111,3 +112,26 @@ async def test_several_videos_arrive_as_one_album(
     assert all(video.reply_to == request["message_id"] for video in videos)
     assert "three paper planes" in (videos[0].caption or "")
     assert gateway.requests_to("/v1/chat/completions")[0].json["n"] == 3
+
+
+async def test_the_ledger_knows_who_asked_and_where(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    group = api.group(chat_id=-1001555, title="Film club")
+    user = api.user(1006, "Eve", language_code="zh-hans")
+    async with bot_with():
+        api.send_text(group, user, "/video a lantern festival")
+        await wait_for_video(api, group)
+
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        stored = await UserStore(db).get_user(1006)
+        async with (
+            db.snapshot() as conn,
+            conn.execute("SELECT type, title FROM chats WHERE id = ?", (-1001555,)) as rows,
+        ):
+            chat = await rows.fetchone()
+    finally:
+        await db.close()
+    assert stored is not None and stored.language_code == "zh-hans"
+    assert chat is not None and tuple(chat) == ("supergroup", "Film club")
