@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 from dataclasses import dataclass
 
 from telegram import Bot, Message
@@ -33,7 +34,8 @@ class ImageProblem(Exception):
     def __init__(self, key: str, **args: object) -> None:
         super().__init__(key)
         self.key = key
-        self.args_for_text = args
+        # The values can quote the user's file name or type, and the answer is HTML: escape them here.
+        self.args_for_text = {name: html.escape(str(value)) for name, value in args.items()}
 
 
 def image_ref(message: Message) -> ImageRef | None:

@@ -10,7 +10,7 @@ from telegram import Message, Update
 
 from bot.context import BotContext
 from bot.jobs.build import FrameImage
-from bot.jobs.intake import Accepted, Rejected
+from bot.jobs.intake import Rejected
 from bot.video_options import OptionError, parse_video_args
 from handlers.common import is_group, language_of, origin_of, reply
 from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
@@ -148,5 +148,4 @@ async def _request_video(
     )
     if isinstance(result, Rejected):
         await reply(message, result.text)
-    elif isinstance(result, Accepted) and result.duplicate:
-        return
+    # Accepted: the job's own status message answers (a duplicate update already has one).

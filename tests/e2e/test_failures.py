@@ -84,6 +84,9 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
         )
         reply = await api.wait_for(replying_to(pdf["message_id"]), timeout=10)
         assert "JPEG, PNG or WEBP" in reply.params["text"]
+        odd = api.send_document(chat, None, b"data", "<b>notes.txt", "", caption="x")
+        reply = await api.wait_for(replying_to(odd["message_id"]), timeout=10)
+        assert "&lt;b&gt;notes.txt" in reply.params["text"]  # the file name is shown, not parsed
         huge = api.send_document(
             chat, None, b"\xff\xd8\xff" + bytes(30 * 1024 * 1024), "huge.jpg", "image/jpeg"
         )
