@@ -82,7 +82,7 @@ def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_cancel_stops_waiting_jobs_and_refunds_them(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
 ) -> None:
-    gateway.generation_seconds = 2.0
+    gateway.generation_seconds = 6.0  # the busy job must still be generating when its user tries /cancel
     busy = api.private_chat(user_id=6101)
     waiting = api.private_chat(user_id=6102)
     async with bot_with(max_concurrent_jobs=1):
