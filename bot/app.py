@@ -10,7 +10,6 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -21,6 +20,8 @@ import handlers
 from bot.context import BotContext, BotData
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.logging_setup import configure_logging
+from bot.pacing.pacer import TelegramPacer
+from bot.pacing.window import TelegramLimits
 from bot.services import Services
 from bot.settings import Settings
 from storage import Database
@@ -30,14 +31,16 @@ logger = logging.getLogger(__name__)
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("video", "extend", "settings", "models", "quota", "cancel", "language", "help")
 SHUTDOWN_GRACE_SECONDS = 10.0
-OVERALL_MESSAGES_PER_SECOND = 25
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
 # ... about 30 s in all), so a short network outage at start does not stop the bot.
 BOOTSTRAP_RETRIES = 6
 
 
-def build_application(settings: Settings) -> BotApplication:
-    """Build the Application for these settings (nothing is contacted until it starts)."""
+def build_application(settings: Settings, *, telegram_limits: TelegramLimits | None = None) -> BotApplication:
+    """Build the Application for these settings (nothing is contacted until it starts).
+
+    `telegram_limits` replaces Telegram's flood limits (tests whose fake runs Telegram's clock faster).
+    """
     token = settings.telegram_bot_token.get_secret_value()
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     application = (
@@ -47,8 +50,8 @@ def build_application(settings: Settings) -> BotApplication:
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
         .defaults(Defaults(parse_mode="HTML", allow_sending_without_reply=True))
-        # A little under Telegram's 30 messages a second, so bursts after a pause stay inside the limit.
-        .rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_MESSAGES_PER_SECOND, max_retries=3))
+        # Every call to Telegram is paced by this one component, per chat and bot-wide (bot/pacing).
+        .rate_limiter(TelegramPacer(telegram_limits))
         # Updates are handled concurrently: one user's photo download never holds up another's command.
         .concurrent_updates(True)
         .connection_pool_size(64)

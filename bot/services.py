@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Message
+from telegram.ext import ExtBot
 
 from bot.gateway.client import VideoGateway
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
+from bot.jobs.delivery import UploadTimeouts, VideoDelivery
 from bot.jobs.followup_actions import FollowUpActions
 from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
 from bot.languages import LanguagePreferences
 from bot.metrics import OpsMetrics
+from bot.pacing.pacer import TelegramPacer
 from bot.settings import Settings
 from bot.status_board import StatusBoard
 from storage import Database, JobStore, PreferenceStore, QuotaLedger, UserStore
@@ -32,6 +35,7 @@ class Services:
     users: UserStore
     preferences: PreferenceStore
     gateway: VideoGateway
+    pacer: TelegramPacer
     board: StatusBoard
     runner: JobRunner
     intake: JobIntake
@@ -42,8 +46,11 @@ class Services:
     metrics: OpsMetrics
 
     @classmethod
-    async def create(cls, bot: Bot, settings: Settings) -> Services:
+    async def create(cls, bot: ExtBot[None], settings: Settings) -> Services:
         """Open the database and the gateway connection, and wire the job machinery."""
+        pacer = bot.rate_limiter
+        if not isinstance(pacer, TelegramPacer):
+            raise TypeError("the bot must be built with the TelegramPacer as its rate limiter")
         settings.temp_dir.mkdir(parents=True, exist_ok=True)
         db = await Database.open(settings.database_path)
         jobs = JobStore(db)
@@ -52,17 +59,31 @@ class Services:
             api_key=settings.apiyi_api_key,
             poll_interval=settings.poll_interval_seconds,
         )
-        board = StatusBoard(bot)
+        board = StatusBoard(bot, pacer)
         await board.start()
         texts = Translator()
         users = UserStore(db)
         languages = await LanguagePreferences.load(users, texts)
+        upload_timeout = settings.telegram_upload_timeout_seconds
+        delivery = VideoDelivery(
+            bot=bot,
+            pacer=pacer,
+            window_seconds=settings.delivery_retry_minutes * 60,
+            timeouts=UploadTimeouts(write=upload_timeout, read=upload_timeout),
+        )
         pipeline = JobPipeline(
-            bot=bot, jobs=jobs, gateway=gateway, board=board, texts=texts, settings=settings
+            bot=bot,
+            jobs=jobs,
+            gateway=gateway,
+            board=board,
+            texts=texts,
+            settings=settings,
+            delivery=delivery,
         )
         runner = JobRunner(
             jobs=jobs,
             pipeline=pipeline,
+            pacer=pacer,
             max_concurrent=settings.max_concurrent_jobs,
             retention=timedelta(days=settings.job_retention_days),
         )
@@ -87,6 +108,7 @@ class Services:
             users=users,
             preferences=preferences,
             gateway=gateway,
+            pacer=pacer,
             board=board,
             runner=runner,
             intake=intake,

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=5.0, gt=0, le=60)
     max_concurrent_jobs: int = Field(default=20, ge=1, le=1000)
 
+    # Delivery to Telegram
+    delivery_retry_minutes: float = Field(default=60.0, ge=1, le=1440)
+    telegram_upload_timeout_seconds: float = Field(default=300.0, ge=5, le=3600)
+
     # Budgets
     user_budget_usd: Decimal = Field(default=Decimal("1.00"), ge=0)
     quota_period: Literal["day", "week", "month"] = "day"

@@ -1,31 +1,29 @@
-"""The one component that edits status messages: throttled, newest text wins, final state always written."""
+"""The one component that edits status messages: newest text wins, final state always written.
+
+How often it may edit is not its own decision: each edit waits for its turn from the TelegramPacer
+(progress edits only from what a chat's budget has left, final states before them)."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 import logging
 import math
 import random
 import time
-import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import FloodLimit, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+
+from bot.pacing.pacer import Priority, TelegramPacer, Turn
 
 logger = logging.getLogger(__name__)
 
-# Telegram's per-chat limits, as spacing between two edits in the same chat.
-PRIVATE_CHAT_SPACING = 1.0 / FloodLimit.MESSAGES_PER_SECOND_PER_CHAT
-GROUP_CHAT_SPACING = 60.0 / FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
-
-MAX_FINAL_ATTEMPTS = 4  # network failures tolerated while writing a final state
-MAX_FINAL_FLOOD_WAITS = 5  # RetryAfter answers tolerated while writing a final state
+MAX_FINAL_ATTEMPTS = 6  # network failures tolerated while writing a final state (about 30 s of backoff)
+MAX_FINAL_FLOOD_WAITS = 20  # RetryAfter answers tolerated while writing a final state
 MAX_REMEMBERED_CLOSED = 4096  # finished or vanished messages remembered so late updates stay ignored
 STOP_TIMEOUT = 10.0
 
@@ -56,8 +54,7 @@ class _Slot:
     final: _Content | None = None
     waiters: list[asyncio.Future[bool]] = field(default_factory=list)
     in_flight: _Content | None = None  # the text of the edit on its way, if any
-    last_edit: float = -math.inf
-    not_before: float = -math.inf
+    not_before: float = -math.inf  # backoff after a network error
     failures: int = 0
     flood_waits: int = 0
 
@@ -72,15 +69,14 @@ class _Chat:
 
     chat_id: int
     is_group: bool
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # something changed
+    urgent: asyncio.Event = field(default_factory=asyncio.Event)  # a final state arrived
     slots: dict[int, _Slot] = field(default_factory=dict)  # insertion order is the round-robin order
-    last_edit: float = -math.inf
-    not_before: float = -math.inf  # set by RetryAfter
     worker: asyncio.Task[None] | None = None
 
 
 class StatusBoard:
-    """Writes the newest text of each status message within Telegram's limits, one worker per chat.
+    """Writes the newest text of each status message in the turns the pacer gives, one worker per chat.
 
     Every message given to `update` must eventually be given to `finish` or `forget`.
     """
@@ -88,20 +84,14 @@ class StatusBoard:
     def __init__(
         self,
         bot: Bot,
+        pacer: TelegramPacer,
         *,
-        min_interval: float = 1.5,
-        group_min_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        private_chat_spacing: float = PRIVATE_CHAT_SPACING,
-        group_chat_spacing: float = GROUP_CHAT_SPACING,
         stop_timeout: float = STOP_TIMEOUT,
     ) -> None:
         self._bot = bot
-        self._min_interval = min_interval
-        self._group_min_interval = group_min_interval
-        self._private_spacing = private_chat_spacing
-        self._group_spacing = group_chat_spacing
+        self._pacer = pacer
         self._clock = clock
         self._sleep = sleep
         self._stop_timeout = stop_timeout
@@ -122,6 +112,7 @@ class StatusBoard:
             for slot in chat.slots.values():
                 slot.pending = None
             chat.wake.set()
+            chat.urgent.set()
         workers = [chat.worker for chat in self._chats.values() if chat.worker is not None]
         if workers:
             _, late = await asyncio.wait(workers, timeout=self._stop_timeout)
@@ -168,8 +159,23 @@ class StatusBoard:
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> bool:
         """Write the final state and wait for it; False when it could not be shown (e.g. message gone)."""
-        if not self._accepting() or self._closed.get((chat_id, message_id)):
+        slot = self._final_slot(chat_id, message_id, text, chat_is_group, reply_markup)
+        if slot is None:
             return False
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        slot.waiters.append(waiter)
+        return await asyncio.shield(waiter)
+
+    def _final_slot(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        chat_is_group: bool,
+        reply_markup: InlineKeyboardMarkup | None,
+    ) -> _Slot | None:
+        if not self._accepting() or self._closed.get((chat_id, message_id)):
+            return None
         self._closed.pop((chat_id, message_id), None)  # a finished message may get another final state
         chat = self._chat(chat_id, chat_is_group)
         slot = chat.slots.get(message_id)
@@ -177,10 +183,13 @@ class StatusBoard:
             slot = chat.slots[message_id] = _Slot(message_id)
         slot.final = _Content(text, reply_markup)
         slot.pending = None
-        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        slot.waiters.append(waiter)
+        chat.urgent.set()
         self._kick(chat)
-        return await asyncio.shield(waiter)
+        return slot
+
+    def is_gone(self, chat_id: int, message_id: int) -> bool:
+        """True once the message was found deleted or not editable (or was forgotten)."""
+        return bool(self._closed.get((chat_id, message_id)))
 
     def forget(self, chat_id: int, message_id: int) -> None:
         """Stop caring about a message (e.g. it was deleted); a waiting finish() returns False."""
@@ -229,7 +238,14 @@ class StatusBoard:
                 if delay > 0:
                     await self._pause(chat, delay)
                     continue
-                await self._write(chat, slot)
+                turn = await self._turn(chat, Priority.FINAL if slot.final is not None else Priority.PROGRESS)
+                if turn is None:
+                    continue  # a final state arrived meanwhile: choose again
+                try:
+                    slot, _ = self._next(chat) or (slot, 0.0)  # the newest choice, now that it is our turn
+                    await self._write(chat, slot, turn)
+                finally:
+                    self._pacer.release(turn)
         finally:
             chat.worker = None
             if not chat.slots and self._chats.get(chat.chat_id) is chat:
@@ -254,15 +270,31 @@ class StatusBoard:
             return next((c for c in ready if c[0].final is not None), ready[0])
         return min(candidates, key=lambda c: (c[1], c[0].final is None))
 
-    def _ready_at(self, chat: _Chat, slot: _Slot) -> float:
-        message_interval = self._group_min_interval if chat.is_group else self._min_interval
-        chat_spacing = self._group_spacing if chat.is_group else self._private_spacing
-        return max(
-            slot.last_edit + message_interval,
-            slot.not_before,
-            chat.last_edit + chat_spacing,
-            chat.not_before,
-        )
+    async def _turn(self, chat: _Chat, priority: Priority) -> Turn | None:
+        """Wait for the pacer's turn; None when a final state arrives first (a progress turn is given up)."""
+        chat.urgent.clear()
+        acquiring = asyncio.ensure_future(self._pacer.acquire(chat.chat_id, priority))
+        if priority is Priority.FINAL:
+            return await acquiring
+        urgent = asyncio.ensure_future(chat.urgent.wait())
+        try:
+            await asyncio.wait((acquiring, urgent), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            urgent.cancel()
+            if not acquiring.done():
+                acquiring.cancel()
+            await asyncio.gather(acquiring, urgent, return_exceptions=True)
+        if acquiring.cancelled() or acquiring.exception() is not None:
+            return None
+        turn = acquiring.result()
+        if chat.urgent.is_set():
+            self._pacer.release(turn)  # unused: the final state takes a turn of its own
+            return None
+        return turn
+
+    @staticmethod
+    def _ready_at(chat: _Chat, slot: _Slot) -> float:
+        return slot.not_before
 
     async def _pause(self, chat: _Chat, delay: float) -> None:
         """Sleep `delay` seconds, or less if an update or finish arrives meanwhile."""
@@ -276,14 +308,14 @@ class StatusBoard:
             woken.cancel()
             await asyncio.gather(sleeper, woken, return_exceptions=True)
 
-    async def _write(self, chat: _Chat, slot: _Slot) -> None:
+    async def _write(self, chat: _Chat, slot: _Slot, turn: Turn) -> None:
         """One edit attempt for `slot`, and what its outcome means for the slot and the chat."""
         try:
-            await self._attempt(chat, slot)
+            await self._attempt(chat, slot, turn)
         finally:
             slot.in_flight = None
 
-    async def _attempt(self, chat: _Chat, slot: _Slot) -> None:
+    async def _attempt(self, chat: _Chat, slot: _Slot, turn: Turn) -> None:
         is_final = slot.final is not None
         content = slot.final if slot.final is not None else slot.pending
         if content is None:
@@ -292,20 +324,18 @@ class StatusBoard:
             slot.pending = None
         # Round-robin: the message just written goes to the back of the line.
         chat.slots[slot.message_id] = chat.slots.pop(slot.message_id)
-        slot.last_edit = chat.last_edit = self._clock()
         slot.in_flight = content
         try:
-            await self._bot.edit_message_text(
+            await self._bot.edit_message_text(  # type: ignore[call-arg]
                 chat_id=chat.chat_id,
                 message_id=slot.message_id,
                 text=content.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=content.reply_markup,
+                rate_limit_args=turn,
             )
-        except RetryAfter as err:
-            delay = _retry_after_seconds(err)
-            logger.info("Flood control in chat %s: waiting %.1f s", chat.chat_id, delay)
-            chat.not_before = self._clock() + delay
+        except RetryAfter:
+            # The pacer has paused the chat until Telegram's deadline; the next turn comes after it.
             if self._owns(chat, slot):
                 self._retry(chat, slot, content, flood=True)
             return
@@ -388,16 +418,6 @@ def _resolve(slot: _Slot, shown: bool) -> None:
 def _is_gone(err: BadRequest) -> bool:
     message = err.message.lower()
     return any(marker in message for marker in _GONE)
-
-
-def _retry_after_seconds(err: RetryAfter) -> float:
-    """RetryAfter.retry_after is an int or a timedelta depending on PTB_TIMEDELTA; accept both quietly."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = err.retry_after
-    if isinstance(value, dtm.timedelta):
-        return value.total_seconds()
-    return float(value)
 
 
 def _backoff(failures: int) -> float:

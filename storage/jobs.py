@@ -35,10 +35,19 @@ from storage.models import (
     can_transition,
 )
 from storage.periods import period_bounds, period_key
+from storage.retry import until_written
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_MESSAGE_CHARS = 1000
+# The order of the steps a job goes through; a resumed job never steps back.
+_STEP_ORDER = {
+    JobState.QUEUED: 0,
+    JobState.SUBMITTED: 1,
+    JobState.GENERATING: 2,
+    JobState.DOWNLOADING: 3,
+    JobState.UPLOADING: 4,
+}
 _JOB_ID_BYTES = 5  # 10 hex characters
 
 
@@ -76,6 +85,8 @@ def job_from_row(row: sqlite3.Row) -> Job:
         finished_at=None if finished_at is None else from_db_time(finished_at),
         parent_job_id=row["parent_job_id"],
         delivered_file_ids=tuple(json.loads(row["delivered_file_ids"] or "[]")),
+        submitted_at=None if row["submitted_at"] is None else from_db_time(row["submitted_at"]),
+        delivery_note=row["delivery_note"],
     )
 
 
@@ -290,11 +301,13 @@ class JobStore:
         logger.info("job %s created for user %d, reserved %d cents", job.id, job.user_id, job.reserved_cents)
         return JobCreated(job)
 
+    @until_written
     async def get_job(self, job_id: str) -> Job | None:
         """The job, or None if it does not exist."""
         async with self._db.snapshot() as conn:
             return await fetch_job(conn, job_id)
 
+    @until_written
     async def job_images(self, job_id: str) -> list[JobImage]:
         """The job's input images in their original order (empty once the job has finished)."""
         async with self._db.snapshot() as conn:
@@ -303,6 +316,7 @@ class JobStore:
             )
         return [JobImage(str(row["mime_type"]), bytes(row["data"])) for row in rows]
 
+    @until_written
     async def set_state(
         self,
         job_id: str,
@@ -328,6 +342,37 @@ class JobStore:
                 conn, job, state, moment, upstream_task_id, status_message_id, delivered_count, attempts
             )
 
+    @until_written
+    async def advance(self, job_id: str, state: JobState, *, upstream_task_id: str | None = None) -> Job:
+        """Record that the job reached the non-terminal `state`, in one transaction.
+
+        A no-op (except for `upstream_task_id`) when a resumed job is already there or past it; raises
+        IllegalTransition when the job has finished meanwhile (e.g. it was cancelled). The first step
+        that goes upstream stamps `submitted_at`, from which the generation's deadline counts.
+        """
+        moment = self._db.now()
+        async with self._db.transaction() as conn:
+            job = await _require_job(conn, job_id)
+            if job.is_terminal or state.is_terminal:
+                raise IllegalTransition(job_id, job.state, state)
+            target = state if _STEP_ORDER[state] > _STEP_ORDER[job.state] else job.state
+            if target is not job.state and not can_transition(job.state, target):
+                raise IllegalTransition(job_id, job.state, state)
+            submitted = job.submitted_at is None and _STEP_ORDER[target] >= _STEP_ORDER[JobState.SUBMITTED]
+            await conn.execute(
+                "UPDATE jobs SET state = ?, updated_at = ?, upstream_task_id = COALESCE(?, upstream_task_id),"
+                " submitted_at = COALESCE(submitted_at, ?) WHERE id = ?",
+                (
+                    target.value,
+                    to_db_time(moment),
+                    upstream_task_id,
+                    to_db_time(moment) if submitted else None,
+                    job_id,
+                ),
+            )
+            return await _require_job(conn, job_id)
+
+    @until_written
     async def update_job(
         self,
         job_id: str,
@@ -380,10 +425,18 @@ class JobStore:
         )
         return await _require_job(conn, job.id)
 
+    @until_written
     async def settle_delivered(
-        self, job_id: str, delivered_count: int, *, now: datetime | None = None
+        self,
+        job_id: str,
+        delivered_count: int,
+        *,
+        file_ids: Sequence[str] = (),
+        attempts: int = 1,
+        possible_duplicate: bool = False,
+        now: datetime | None = None,
     ) -> bool:
-        """Mark an uploading job delivered, charge the delivered clips and refund the rest.
+        """Mark an uploading job delivered, charge the delivered clips and refund the rest, in one step.
 
         Returns False (and changes nothing) if the job had already finished.
         """
@@ -397,9 +450,19 @@ class JobStore:
             if not 1 <= delivered_count <= job.n:
                 raise ValueError(f"delivered_count must be between 1 and {job.n}; use fail_job for none")
             await _finish(conn, job, JobState.DELIVERED, moment, delivered_count=delivered_count)
+            await conn.execute(
+                "UPDATE jobs SET delivered_file_ids = ?, attempts = ?, delivery_note = ? WHERE id = ?",
+                (
+                    json.dumps(list(file_ids)),
+                    attempts,
+                    "possible_duplicate" if possible_duplicate else None,
+                    job_id,
+                ),
+            )
         logger.info("job %s delivered %d/%d", job_id, delivered_count, job.n)
         return True
 
+    @until_written
     async def fail_job(
         self, job_id: str, error_kind: str, error_message: str, *, now: datetime | None = None
     ) -> bool:
@@ -449,6 +512,7 @@ class JobStore:
                 cancelled.append(await _require_job(conn, job.id))
         return cancelled
 
+    @until_written
     async def set_result_urls(self, job_id: str, urls: Sequence[str]) -> None:
         """Remember the finished videos' URLs before downloading them (they outlive a restart)."""
         async with self._db.transaction() as conn:
@@ -457,6 +521,7 @@ class JobStore:
                 "UPDATE jobs SET result_urls = ? WHERE id = ?", (json.dumps(list(urls)), job_id)
             )
 
+    @until_written
     async def set_delivered_files(self, job_id: str, file_ids: Sequence[str]) -> None:
         """Remember the Telegram file ids of the delivered videos (to build on them later)."""
         async with self._db.transaction() as conn:
@@ -465,6 +530,7 @@ class JobStore:
                 "UPDATE jobs SET delivered_file_ids = ? WHERE id = ?", (json.dumps(list(file_ids)), job_id)
             )
 
+    @until_written
     async def chain(self, job_id: str, *, limit: int = 50) -> list[Job]:
         """The job and the jobs it continues (parent, grandparent, ...), oldest first."""
         chain: list[Job] = []
@@ -478,6 +544,7 @@ class JobStore:
                 next_id = job.parent_job_id
         return chain[::-1]
 
+    @until_written
     async def mark_notified(self, job_id: str) -> bool:
         """Record that the user was told the final outcome; False if it was already recorded."""
         async with self._db.transaction() as conn:
@@ -487,12 +554,14 @@ class JobStore:
             await conn.execute("UPDATE jobs SET user_notified = 1 WHERE id = ?", (job_id,))
         return True
 
+    @until_written
     async def jobs_to_resume(self) -> list[Job]:
         """Every unfinished job, oldest first: what the runner picks up after a restart."""
         return await self._select(
             "SELECT * FROM jobs WHERE state NOT IN ('delivered', 'failed', 'cancelled') ORDER BY seq"
         )
 
+    @until_written
     async def unnotified_finished_jobs(self) -> list[Job]:
         """Finished jobs whose user has not been told the outcome yet, oldest first."""
         return await self._select(

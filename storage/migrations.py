@@ -127,7 +127,13 @@ ALTER TABLE jobs ADD COLUMN delivered_file_ids TEXT;
 CREATE INDEX jobs_by_parent ON jobs (parent_job_id) WHERE parent_job_id IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Delivery: when a job went upstream (its deadline survives restarts) and what a delivery may have done twice.
+_V4 = """
+ALTER TABLE jobs ADD COLUMN submitted_at TEXT;
+ALTER TABLE jobs ADD COLUMN delivery_note TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 def split_statements(script: str) -> list[str]:

@@ -36,7 +36,10 @@ TERMINAL_STATES = frozenset({JobState.DELIVERED, JobState.FAILED, JobState.CANCE
 
 # Every non-terminal state may also go to FAILED; that edge is added below rather than repeated.
 _FORWARD: dict[JobState, frozenset[JobState]] = {
-    JobState.QUEUED: frozenset({JobState.SUBMITTED, JobState.GENERATING, JobState.CANCELLED}),
+    # queued -> downloading: a job that re-sends a clip made before (its result is known already).
+    JobState.QUEUED: frozenset(
+        {JobState.SUBMITTED, JobState.GENERATING, JobState.DOWNLOADING, JobState.CANCELLED}
+    ),
     JobState.SUBMITTED: frozenset({JobState.GENERATING, JobState.DOWNLOADING}),
     # generating -> generating is allowed so progress updates are harmless (progress itself is not stored).
     JobState.GENERATING: frozenset({JobState.GENERATING, JobState.DOWNLOADING}),
@@ -114,7 +117,7 @@ class Job:
     upstream_task_id: str | None
     result_urls: tuple[str, ...]
     state: JobState
-    attempts: int
+    attempts: int  # attempts to send the videos to Telegram
     error_kind: str | None
     error_message: str | None
     language: str | None
@@ -126,6 +129,10 @@ class Job:
     parent_job_id: str | None = None
     #: Telegram file ids of the delivered videos, in order.
     delivered_file_ids: tuple[str, ...] = ()
+    #: When the request went upstream (the generation's deadline counts from here, across restarts).
+    submitted_at: datetime | None = None
+    #: "possible_duplicate" when an attempt whose answer never came may have reached the chat as well.
+    delivery_note: str | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -6,11 +6,11 @@ import asyncio
 import functools
 import logging
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -26,13 +26,23 @@ from bot.gateway.events import Progress, StreamFailed, TaskStatus, VideoReady
 from bot.gateway.request import ImageInput, VideoRequest
 from bot.gateway.sse import GENERIC_FAILURE_REASON
 from bot.i18n import DEFAULT_LANGUAGE, Translator
-from bot.jobs.delivery import Destination, ReadyVideo, caption_html, prepare_for_upload, send_videos
+from bot.jobs.delivery import (
+    Delivered,
+    DeliveryWindowPassed,
+    Destination,
+    ReadyVideo,
+    Undeliverable,
+    VideoDelivery,
+    caption_html,
+    prepare_for_upload,
+)
 from bot.jobs.followups import FollowUp, continuation_model, followup_keyboard
 from bot.jobs.reporter import ChainPartReporter, JobReporter, ProgressSink
 from bot.jobs.requests import restore_request, segments_of
 from bot.media.errors import MediaError
 from bot.media.frames import last_frame_jpeg
 from bot.media.stitch import stitch_videos
+from bot.pacing.pacer import VideoReservation
 from bot.progress import Failed, JobProgress, PhaseChanged, TaskPolled, Tick
 from bot.settings import Settings
 from bot.status_board import StatusBoard
@@ -40,15 +50,10 @@ from storage import IllegalTransition, Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
 
-# The order of the steps a job goes through; a resumed job never steps back.
-STEP_ORDER = {
-    JobState.QUEUED: 0,
-    JobState.SUBMITTED: 1,
-    JobState.GENERATING: 2,
-    JobState.DOWNLOADING: 3,
-    JobState.UPLOADING: 4,
-}
-MAX_PARALLEL_UPLOADS = 4
+# Uploads stream from disk, so this bounds sockets and CPU, not memory.
+MAX_PARALLEL_UPLOADS = 8
+# Telegram errors that mean the chat can never be told anything (so waiting to tell it is pointless).
+UNREACHABLE_CHAT = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,20 @@ class JobFailed(Exception):
         self.failure = failure
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, for the runner to tell the user once the job's slot is free."""
+
+    failure: Failure | None = None
+    delivered: bool = False
+    final_markup: InlineKeyboardMarkup | None = None
+
+
+class RetryLater(Exception):
+    """A step failed for a local reason (a full disk, a database that stays locked): run the job again
+    later from its recorded state; nothing is refunded and nothing paid for is thrown away."""
+
+
 class JobPipeline:
     """Runs jobs from the ledger to the chat. Stateless between jobs; safe to run many at once."""
 
@@ -93,9 +112,11 @@ class JobPipeline:
         board: StatusBoard,
         texts: Translator,
         settings: Settings,
+        delivery: VideoDelivery,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._bot = bot
+        self._delivery = delivery
         self._jobs = jobs
         self._gateway = gateway
         self._board = board
@@ -132,12 +153,23 @@ class JobPipeline:
         reporter.message_id = job.status_message_id
         return reporter
 
-    async def run(self, job: Job, reporter: JobReporter) -> None:
-        """Take the job from its recorded state to delivered or failed (and refunded)."""
-        workdir = self._settings.temp_dir / f"job-{job.id}"
+    def workdir_of(self, job: Job) -> Path:
+        """Where the job keeps its videos until Telegram has them (it outlives a restart)."""
+        return self._settings.temp_dir / f"job-{job.id}"
+
+    async def run(
+        self, job: Job, reporter: JobReporter, reservation: VideoReservation | None = None
+    ) -> Outcome:
+        """Take the job from its recorded state to delivered, or to failed and refunded.
+
+        Returns what the user must still be told (`tell`, once the job's slot is free). Raises
+        RetryLater for local trouble: the job stays where it is, with its files.
+        """
+        workdir = self.workdir_of(job)
+        finished = True
         try:
             generated = await self._generate(job, reporter, workdir)
-            await self._deliver(job, reporter, generated)
+            return await self._deliver(job, reporter, generated, reservation)
         except IllegalTransition:
             logger.info(
                 "Job %s cancelled before it was sent upstream: user=%s model=%s",
@@ -145,23 +177,41 @@ class JobPipeline:
                 job.user_id,
                 job.model,
             )
+            return Outcome()
         except JobFailed as failed:
-            await self.fail(job, reporter, failed.failure)
+            return Outcome(await self.record_failure(job, failed.failure))
         except GatewayError as err:
-            await self.fail(job, reporter, failure_from_gateway(err))
+            return Outcome(await self.record_failure(job, failure_from_gateway(err)))
         except MediaError as err:
-            logger.warning("Job %s: media problem: %s", job.id, err)
-            await self.fail(job, reporter, Failure("upload_failed", err.code))
+            # What the gateway sent is not a playable video (an HTML page, a damaged file).
+            logger.warning("Job %s: the video could not be read: %s", job.id, err)
+            return Outcome(await self.record_failure(job, Failure("bad_video", err.code)))
+        except (OSError, sqlite3.Error) as err:
+            finished = False
+            logger.warning("Job %s: local trouble, will try again: %s: %s", job.id, type(err).__name__, err)
+            raise RetryLater(str(err)) from err
+        except asyncio.CancelledError:
+            finished = False  # shutdown: the ledger (and the files) keep the job for the next start
+            raise
         except Exception:
             logger.exception("Job %s failed unexpectedly", job.id)
-            await self.fail(job, reporter, Failure("internal", "unexpected error"))
+            return Outcome(await self.record_failure(job, Failure("internal", "unexpected error")))
         finally:
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            if reservation is not None:
+                reservation.release()
+            if finished:
+                await asyncio.to_thread(shutil.rmtree, workdir, True)
 
     async def fail(self, job: Job, reporter: JobReporter, failure: Failure) -> None:
         """Record the failure with its refund, then tell the user with a retry button."""
+        recorded = await self.record_failure(job, failure)
+        if recorded is not None:
+            await self.notify_failure(job, reporter, recorded)
+
+    async def record_failure(self, job: Job, failure: Failure) -> Failure | None:
+        """Record the failure with its refund; None when the job had finished elsewhere (and was told)."""
         if not await self._jobs.fail_job(job.id, failure.kind, failure.reason):
-            return  # already finished elsewhere (e.g. cancelled), and the user was told there
+            return None
         logger.info(
             "Job %s failed: user=%s model=%s kind=%s reason=%s",
             job.id,
@@ -170,10 +220,12 @@ class JobPipeline:
             failure.kind,
             failure.reason,
         )
-        await self.notify_failure(job, reporter, failure)
+        return failure
 
-    async def notify_failure(self, job: Job, reporter: JobReporter, failure: Failure) -> None:
-        """Write the failure into the status message (or a new message) and mark the user told."""
+    async def notify_failure(self, job: Job, reporter: JobReporter, failure: Failure) -> bool:
+        """Write the failure into the status message (or a new message); mark the user told once they
+        were (or once the chat can never be told). False when Telegram could not be reached: the
+        runner tries again later."""
         await reporter.announced()
         markup = None
         if failure.retryable:
@@ -185,8 +237,38 @@ class JobPipeline:
         args = {"reason": failure.reason or "none"}
         written = await reporter.finish(Failed(f"failure-{failure.kind}", args), reply_markup=markup)
         if not written:
-            await self._send_fresh(job, reporter.render(), markup)
+            try:
+                await self._send(job, reporter.render(), markup)
+            except TelegramError as err:
+                if not _chat_unreachable(err):
+                    logger.warning("Job %s: the user could not be told yet: %s", job.id, err)
+                    return False
+                logger.info("Job %s: the chat cannot be told any more: %s", job.id, err)
         await self._jobs.mark_notified(job.id)
+        return True
+
+    async def tell(self, job: Job, reporter: JobReporter, outcome: Outcome) -> bool:
+        """Show how the run ended; False when Telegram could not be reached (tried again later)."""
+        if outcome.failure is not None:
+            return await self.notify_failure(job, reporter, outcome.failure)
+        if outcome.delivered:
+            return await self.notify_delivered(job, reporter, outcome.final_markup)
+        return True
+
+    async def notify_delivered(
+        self, job: Job, reporter: JobReporter, markup: InlineKeyboardMarkup | None = None
+    ) -> bool:
+        """Show the final "ready" state of a delivered job, then mark the user told."""
+        await reporter.announced()
+        if job.delivered_count > 1 and markup is None:
+            markup = await self._followup_buttons(job)  # an album's buttons live under the status message
+        if (
+            not await reporter.finish(PhaseChanged("delivered"), reply_markup=markup)
+            and not reporter.message_gone
+        ):
+            return False
+        await self._jobs.mark_notified(job.id)
+        return True
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -194,25 +276,33 @@ class JobPipeline:
         """Make sure the job has a status message (sent once, remembered in the ledger)."""
         if reporter.message_id is not None:
             return
-        message_id = await self._send_fresh(job, reporter.render(), None)
-        if message_id is not None:
-            reporter.message_id = message_id
-            await self._jobs.update_job(job.id, status_message_id=message_id)
+        try:
+            message_id = await self._send(job, reporter.render(), None)
+        except TelegramError as err:
+            logger.warning("Job %s: the status message could not be sent: %s", job.id, err)
+            return
+        reporter.message_id = message_id
+        await self._jobs.update_job(job.id, status_message_id=message_id)
 
-    async def _advance(self, job: Job, state: JobState, **fields: Any) -> None:
+    async def _advance(self, job: Job, state: JobState, *, upstream_task_id: str | None = None) -> Job:
         """Record that the job reached `state` (a no-op when a resumed job is already there or past it).
 
         Raises IllegalTransition when the job was cancelled meanwhile, which ends the run quietly.
         """
-        current = await self._jobs.get_job(job.id)
-        if current is not None and STEP_ORDER.get(current.state, 0) >= STEP_ORDER[state]:
-            if fields:
-                await self._jobs.update_job(job.id, **fields)
-            return
-        await self._jobs.set_state(job.id, state, **fields)
+        return await self._jobs.advance(job.id, state, upstream_task_id=upstream_task_id)
 
     async def _generate(self, job: Job, reporter: JobReporter, workdir: Path) -> Generated:
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+        kept = await asyncio.to_thread(_kept_videos, workdir)
+        if (
+            kept
+            and job.state in (JobState.DOWNLOADING, JobState.UPLOADING)
+            and segments_of(job.request_json) == 1
+        ):
+            expected = len(job.result_urls) if job.result_urls else 1
+            if len(kept) >= expected:
+                logger.info("Job %s: delivering the %d video(s) kept from before", job.id, len(kept))
+                return Generated.one_per_file(kept)
         if job.result_urls:
             # The videos were made before a restart; their links are valid for 24 hours.
             return Generated.one_per_file(
@@ -324,7 +414,7 @@ class JobPipeline:
             created = await self._gateway.create_task(request)
             task_id = created.task_id
             # Written before anything waits on it: after a restart the task is polled, never resubmitted.
-            await self._jobs.update_job(job.id, upstream_task_id=task_id)
+            job = await self._jobs.update_job(job.id, upstream_task_id=task_id)
             logger.info("Job %s submitted: user=%s model=%s task=%s", job.id, job.user_id, job.model, task_id)
         reporter.apply(PhaseChanged("generating"))
 
@@ -345,14 +435,16 @@ class JobPipeline:
             reporter.apply(TaskPolled(status.status, status.progress, coarse=True))
             reporter.apply(Tick(self._wall_clock()))
 
-        await self._gateway.wait_for_task(task_id, on_status=on_status)
+        await self._gateway.wait_for_task(task_id, on_status=on_status, started_at=self._started_at(job))
         await self._advance(job, JobState.DOWNLOADING)
         logger.info("Job %s downloading: user=%s model=%s task=%s", job.id, job.user_id, job.model, task_id)
         reporter.apply(PhaseChanged("downloading"))
         path = await self._gateway.download_result(task_id, model=job.model, dest=workdir / "video-1.mp4")
         return [path]
 
-    async def _deliver(self, job: Job, reporter: JobReporter, generated: Generated) -> None:
+    async def _deliver(
+        self, job: Job, reporter: JobReporter, generated: Generated, reservation: VideoReservation | None
+    ) -> Outcome:
         await reporter.announced()  # the video answers below the status message, never above it
         await self._advance(job, JobState.UPLOADING)
         logger.info(
@@ -371,32 +463,51 @@ class JobPipeline:
             request.prompt,
             self._texts(job.language or DEFAULT_LANGUAGE, "video-caption-footer", model=job.model),
         )
-        destination = Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
         buttons = await self._followup_buttons(job)
         async with self._uploads:
             try:
-                sent = await send_videos(
-                    self._bot, destination, ready, caption, buttons if len(ready) == 1 else None
+                delivered = await self._delivery.deliver(
+                    destination_of(job), ready, caption, buttons if len(ready) == 1 else None, job_id=job.id
                 )
-            except (BadRequest, Forbidden) as err:
-                raise JobFailed(Failure("upload_failed", err.message, retryable=False)) from err
-            except TelegramError as err:
+            except Undeliverable as err:
+                raise JobFailed(
+                    Failure(_undeliverable_kind(err.kind), err.description, retryable=True)
+                ) from err
+            except DeliveryWindowPassed as err:
                 raise JobFailed(Failure("upload_failed", str(err))) from err
-        # A chained video is one file made of several billed clips.
-        delivered = generated.clips
-        await self._jobs.settle_delivered(job.id, delivered)
-        await self._jobs.set_delivered_files(job.id, [video.file_id for video in sent])
+        if reservation is not None:
+            reservation.release()  # the chat's room for this video is used: the final state may go now
+        await self._settle(job, generated, delivered)
+        # An album cannot carry buttons, so its follow-ups go under the status message instead.
+        return Outcome(delivered=True, final_markup=buttons if len(delivered.videos) > 1 else None)
+
+    async def _settle(self, job: Job, generated: Generated, delivered: Delivered) -> None:
+        """Charge the delivered clips and record the delivery, in one ledger step."""
+        clips = generated.clips  # a chained video is one file made of several billed clips
+        await self._jobs.settle_delivered(
+            job.id,
+            clips,
+            file_ids=[video.file_id for video in delivered.videos],
+            attempts=delivered.attempts,
+            possible_duplicate=delivered.possibly_twice,
+        )
         logger.info(
-            "Job %s delivered: user=%s model=%s clips=%d charged=%d",
+            "Job %s delivered: user=%s model=%s clips=%d charged=%d attempts=%d%s",
             job.id,
             job.user_id,
             job.model,
-            delivered,
-            delivered * job.price_cents,
+            clips,
+            clips * job.price_cents,
+            delivered.attempts,
+            " (an earlier attempt may have arrived too)" if delivered.possibly_twice else "",
         )
-        # An album cannot carry buttons, so its follow-ups go under the status message instead.
-        await reporter.finish(PhaseChanged("delivered"), reply_markup=buttons if delivered > 1 else None)
-        await self._jobs.mark_notified(job.id)
+
+    def _started_at(self, job: Job) -> float | None:
+        """The gateway clock's value at the job's submission, so a restart does not extend its deadline."""
+        if job.submitted_at is None:
+            return None
+        elapsed = max(0.0, self._wall_clock() - job.submitted_at.timestamp())
+        return time.monotonic() - elapsed
 
     async def _followup_buttons(self, job: Job) -> InlineKeyboardMarkup:
         chain = await self._jobs.chain(job.id)
@@ -410,21 +521,41 @@ class JobPipeline:
             translate=functools.partial(self._texts, job.language or DEFAULT_LANGUAGE),
         )
 
-    async def _send_fresh(self, job: Job, text: str, markup: InlineKeyboardMarkup | None) -> int | None:
+    async def _send(self, job: Job, text: str, markup: InlineKeyboardMarkup | None) -> int:
         """Send a new message into the job's chat (when there is no status message to edit)."""
-        destination = Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
-        try:
-            message = await self._bot.send_message(
-                job.chat_id,
-                text,
-                message_thread_id=job.thread_id,
-                reply_parameters=destination.reply_parameters,
-                reply_markup=markup,
-            )
-        except TelegramError as err:
-            logger.warning("Job %s: could not message chat: %s", job.id, err)
-            return None
+        destination = destination_of(job)
+        message = await self._bot.send_message(
+            job.chat_id,
+            text,
+            message_thread_id=job.thread_id,
+            reply_parameters=destination.reply_parameters,
+            reply_markup=markup,
+        )
         return message.message_id
+
+
+def destination_of(job: Job) -> Destination:
+    """Where the job's answers go."""
+    return Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
+
+
+def _kept_videos(workdir: Path) -> list[Path]:
+    """Complete downloads kept in the job's folder (a download only gets its name once it is whole)."""
+    if not workdir.is_dir():
+        return []
+    return sorted(path for path in workdir.glob("video-*.mp4") if not path.stem.endswith("-fit"))
+
+
+def _chat_unreachable(err: TelegramError) -> bool:
+    message = err.message.lower()
+    return isinstance(err, Forbidden) or (
+        isinstance(err, BadRequest) and any(m in message for m in UNREACHABLE_CHAT)
+    )
+
+
+def _undeliverable_kind(kind: str) -> str:
+    """The failure text for a delivery Telegram refused: missing rights have their own advice."""
+    return "no_rights" if kind == "no_rights" else "undeliverable"
 
 
 def failure_from_gateway(err: GatewayError) -> Failure:

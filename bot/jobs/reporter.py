@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from telegram import InlineKeyboardMarkup
 
 from bot.gateway.events import Progress, VideoReady
 from bot.i18n import Translator
-from bot.progress import JobProgress, PhaseChanged, ProgressEvent, accumulate, render
+from bot.progress import JobProgress, PhaseChanged, ProgressEvent, Tick, accumulate, render
 from bot.status_board import StatusBoard
 
 
@@ -33,8 +35,10 @@ class JobReporter:
         chat_id: int,
         chat_is_group: bool,
         progress: JobProgress,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._board = board
+        self._wall_clock = wall_clock
         self._texts = texts
         self._language = language
         self._chat_id = chat_id
@@ -57,16 +61,21 @@ class JobReporter:
         return render(self.progress, functools.partial(self._texts, self._language))
 
     def apply(self, event: ProgressEvent) -> None:
-        """Fold an event into the snapshot and queue a (throttled) edit."""
-        self.progress = accumulate(self.progress, event)
+        """Fold an event into the snapshot (with the time, so the timer is real) and queue an edit."""
+        self.progress = accumulate(accumulate(self.progress, event), Tick(self._wall_clock()))
         if self.message_id is not None:
             self._board.update(
                 self._chat_id, self.message_id, self.render(), chat_is_group=self._chat_is_group
             )
 
+    @property
+    def message_gone(self) -> bool:
+        """True when there is no status message to write into (never sent, deleted, not editable)."""
+        return self.message_id is None or self._board.is_gone(self._chat_id, self.message_id)
+
     async def finish(self, event: ProgressEvent, *, reply_markup: InlineKeyboardMarkup | None = None) -> bool:
         """Fold the final event in and write it for sure; False when the message is gone."""
-        self.progress = accumulate(self.progress, event)
+        self.progress = accumulate(accumulate(self.progress, event), Tick(self._wall_clock()))
         if self.message_id is None:
             return False
         return await self._board.finish(

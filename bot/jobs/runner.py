@@ -11,21 +11,28 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs.pipeline import Failure, JobPipeline
+from bot.jobs.pipeline import Failure, JobPipeline, Outcome, RetryLater
 from bot.jobs.reporter import JobReporter
 from bot.jobs.requests import segments_of
+from bot.pacing.pacer import TelegramPacer
 from bot.progress import PhaseChanged
 from storage import Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
 
 MAINTENANCE_INTERVAL_SECONDS = 3600.0
+# How often users who could not be told an outcome yet (Telegram unreachable) are tried again.
+NOTIFY_RETRY_SECONDS = 15.0
+# A job held up by local trouble (full disk, locked database) runs again after this pause, doubling.
+LOCAL_RETRY_FIRST_SECONDS = 5.0
+LOCAL_RETRY_MAX_SECONDS = 300.0
 # Input photos of finished jobs are kept this long so "Try again" can reuse them.
 IMAGE_RETENTION = timedelta(days=1)
 # Phases that end within seconds (the last two only write the final status); shutdown waits for them.
 # A typical generation (fast models 30-60 s, standard 1-2 min), for the wait shown to queued jobs.
 TYPICAL_GENERATION_SECONDS = 75.0
-SHORT_STEPS = ("downloading", "uploading", "delivered", "failed")
+# Recorded states whose step ends within seconds: shutdown lets them finish.
+SHORT_STEPS = (JobState.DOWNLOADING, JobState.UPLOADING)
 
 
 def stream_was_cut(job: Job) -> bool:
@@ -44,12 +51,14 @@ class JobRunner:
         *,
         jobs: JobStore,
         pipeline: JobPipeline,
+        pacer: TelegramPacer,
         max_concurrent: int,
         retention: timedelta,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._jobs = jobs
         self._pipeline = pipeline
+        self._pacer = pacer
         self._max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._retention = retention
@@ -58,6 +67,8 @@ class JobRunner:
         self._waiting: list[str] = []
         self._reporters: dict[str, JobReporter] = {}
         self._maintenance: asyncio.Task[None] | None = None
+        self._notifier: asyncio.Task[None] | None = None
+        self._telling: set[str] = set()  # jobs whose outcome is being told right now
         self._closing = False
 
     @property
@@ -105,11 +116,34 @@ class JobRunner:
         announcement = asyncio.create_task(self._pipeline.announce(job, reporter))
         reporter.track_announcement(announcement)
         try:
-            async with self._slots:
-                self._leave_queue(job.id)
-                await self._pipeline.run(job, reporter)
+            outcome = await self._run_until_finished(job, reporter)
+            if outcome is not None:
+                # Told after the slot is free: in a busy chat the final state may wait for its turn.
+                self._telling.add(job.id)
+                try:
+                    await self._pipeline.tell(job, reporter, outcome)
+                finally:
+                    self._telling.discard(job.id)
         finally:
             announcement.cancel()  # a no-op once it is done; on shutdown it must not outlive the job
+
+    async def _run_until_finished(self, job: Job, reporter: JobReporter) -> Outcome | None:
+        """Run the job in a slot; after local trouble, again from its recorded state after a pause."""
+        pause = LOCAL_RETRY_FIRST_SECONDS
+        while True:
+            async with self._slots:
+                self._leave_queue(job.id)
+                reservation = self._pacer.reserve_video(job.chat_id)
+                try:
+                    return await self._pipeline.run(job, reporter, reservation)
+                except RetryLater:
+                    pass
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LOCAL_RETRY_MAX_SECONDS)
+            current = await self._jobs.get_job(job.id)
+            if current is None or current.is_terminal:
+                return None
+            job = current
 
     def _expected_wait(self, ahead: int) -> float:
         """Seconds until a job with `ahead` jobs before it starts: rounds of typical generations."""
@@ -141,8 +175,6 @@ class JobRunner:
 
     async def resume(self) -> None:
         """After a start: finish what the ledger says is unfinished, tell users what they missed."""
-        for job in await self._jobs.unnotified_finished_jobs():
-            await self._notify_finished(job)
         for job in await self._jobs.jobs_to_resume():
             if stream_was_cut(job):
                 await self._fail_interrupted(job, "stream cut by a restart")
@@ -153,27 +185,47 @@ class JobRunner:
             self.start(job)
         if self._maintenance is None:
             self._maintenance = asyncio.create_task(self._maintain(), name="maintenance")
+        if self._notifier is None:
+            self._notifier = asyncio.create_task(self._keep_telling(), name="notifier")
+
+    async def _keep_telling(self) -> None:
+        """Tell users the outcomes they missed (a restart, Telegram down), now and every few seconds."""
+        while True:
+            try:
+                for job in await self._jobs.unnotified_finished_jobs():
+                    if job.id not in self._tasks and job.id not in self._telling:
+                        await self._notify_finished(job)
+            except Exception:
+                logger.exception("Telling users their outcomes failed")
+            await asyncio.sleep(NOTIFY_RETRY_SECONDS)
 
     async def _notify_finished(self, job: Job) -> None:
         reporter = self._pipeline.reporter_for(job)
-        if job.state is JobState.DELIVERED:
-            await reporter.finish(PhaseChanged("delivered"))
-            await self._jobs.mark_notified(job.id)
-            return
-        failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)
-        await self._pipeline.notify_failure(job, reporter, failure)
+        self._telling.add(job.id)
+        try:
+            if job.state is JobState.DELIVERED:
+                await self._pipeline.notify_delivered(job, reporter)
+                return
+            failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)
+            await self._pipeline.notify_failure(job, reporter, failure)
+        finally:
+            self._telling.discard(job.id)
 
     async def shutdown(self, *, grace_seconds: float) -> None:
         """Stop: cancel running jobs (the ledger keeps them for the next start) within `grace_seconds`."""
         self._closing = True
-        if self._maintenance is not None:
-            self._maintenance.cancel()
+        for background in (self._maintenance, self._notifier):
+            if background is not None:
+                background.cancel()
         deadline = asyncio.get_running_loop().time() + grace_seconds
         job_ids = list(self._tasks)
-        # Jobs already downloading or uploading are let finish (within the grace time), so a video that
-        # is on its way is delivered and settled rather than sent again after the restart.
-        phases = {job_id: reporter.progress.phase for job_id, reporter in self._reporters.items()}
-        finishing = [task for job_id, task in self._tasks.items() if phases.get(job_id) in SHORT_STEPS]
+        # Jobs already downloading or uploading (as the ledger says) are let finish within the grace
+        # time, so a video on its way is delivered and settled rather than sent again after the restart.
+        finishing = []
+        for job_id, task in self._tasks.items():
+            recorded = await self._jobs.get_job(job_id)
+            if recorded is not None and recorded.state in SHORT_STEPS:
+                finishing.append(task)
         for task in self._tasks.values():
             if task not in finishing:
                 task.cancel()

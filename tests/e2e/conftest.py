@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from tests.e2e.harness import API_KEY, BOT_TOKEN, make_settings, running_bot
+from tests.e2e.harness import API_KEY, BOT_TOKEN, TELEGRAM_TIME_SCALE, make_settings, running_bot
 from tests.fakes.bot_api import FakeBotAPI, FloodLimits
 from tests.fakes.gateway import FakeGateway
 
@@ -18,7 +18,7 @@ from tests.fakes.gateway import FakeGateway
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
     """A fake Bot API with Telegram's flood limits running 20x faster."""
-    async with FakeBotAPI(token=BOT_TOKEN, flood=FloodLimits(time_scale=0.05)) as fake:
+    async with FakeBotAPI(token=BOT_TOKEN, flood=FloodLimits(time_scale=TELEGRAM_TIME_SCALE)) as fake:
         yield fake
 
 

@@ -10,9 +10,12 @@ from typing import Any
 
 from bot.app import build_application
 from bot.logging_setup import configure_logging
+from bot.pacing.window import TelegramLimits
 from bot.settings import Settings
 
 BOT_TOKEN = "123456:TEST-TOKEN-not-a-real-one"
+# The e2e fake runs Telegram's flood clock 20 times faster (FloodLimits(time_scale=0.05)); so does the bot.
+TELEGRAM_TIME_SCALE = 0.05
 API_KEY = "sk-test-key-not-a-real-one"
 
 
@@ -38,7 +41,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[Any]:
     configure_logging(
         "INFO", [settings.telegram_bot_token.get_secret_value(), settings.apiyi_api_key.get_secret_value()]
     )
-    application = build_application(settings)
+    application = build_application(settings, telegram_limits=TelegramLimits().scaled(TELEGRAM_TIME_SCALE))
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)

@@ -1,0 +1,1 @@
+"""Pacing the bot's calls to Telegram within its flood limits."""
