@@ -177,7 +177,7 @@ async def send_videos(
             return [_sent(message)]
         media = [
             InputMediaVideo(
-                InputFile(handle, filename=f"video-{index + 1}.mp4", read_file_handle=False),
+                InputFile(handle, filename=f"video-{index + 1}.mp4", attach=True, read_file_handle=False),
                 width=video.info.width,
                 height=video.info.height,
                 duration=round(video.info.duration_seconds),

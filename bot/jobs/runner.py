@@ -222,7 +222,7 @@ class JobRunner:
         # Jobs already downloading or uploading (as the ledger says) are let finish within the grace
         # time, so a video on its way is delivered and settled rather than sent again after the restart.
         finishing = []
-        for job_id, task in self._tasks.items():
+        for job_id, task in list(self._tasks.items()):
             recorded = await self._jobs.get_job(job_id)
             if recorded is not None and recorded.state in SHORT_STEPS:
                 finishing.append(task)

@@ -109,8 +109,7 @@ async def test_happy_path_transitions_write_fields_and_updated_at(jobs: JobStore
 @pytest.mark.parametrize(
     ("path", "target"),
     [
-        ((), JobState.DOWNLOADING),
-        ((), JobState.UPLOADING),
+        ((), JobState.UPLOADING),  # (queued -> downloading is allowed: a clip made before is sent again)
         ((JobState.SUBMITTED,), JobState.QUEUED),
         ((JobState.GENERATING, JobState.DOWNLOADING), JobState.GENERATING),
         ((JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING), JobState.DOWNLOADING),
