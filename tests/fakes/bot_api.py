@@ -23,6 +23,9 @@ Behaviour worth knowing:
 - photos are stored in Telegram's sizes; the largest keeps the original bytes;
 - wait_for() returns the first matching call from index `start` (0: calls already made count too);
 - HTML parse mode follows tdlib's parser; MarkdownV2 answers 400 (not supported by the fake).
+- faults (inject, inject_disconnect, inject_delay) catch the next call by default, `count=K` calls, or
+  every matching call for `for_seconds=N` of wall time (a count then caps the window); method "*"
+  (ANY_METHOD) matches every method; `fault.hits` counts the calls a fault caught.
 """
 
 from __future__ import annotations
@@ -48,7 +51,15 @@ from tests.fakes.bot_api_actions import ChatRef, UserActions, UserRef
 from tests.fakes.bot_api_calls import ApiStats, CallLog, CallMatch, CallRecord
 from tests.fakes.bot_api_control import ControlHandler
 from tests.fakes.bot_api_core import ApiCore
-from tests.fakes.bot_api_faults import ANY_METHOD, Fault, FaultPlan, injected_error
+from tests.fakes.bot_api_faults import (
+    ANY_METHOD,
+    UNSET,
+    Count,
+    Fault,
+    FaultPlan,
+    injected_error,
+    planned_count,
+)
 from tests.fakes.bot_api_files import MB, FileLimits, FileResolver
 from tests.fakes.bot_api_flood import FloodControl, FloodLimits
 from tests.fakes.bot_api_http import BotApiHandler, FileDownloadHandler
@@ -65,6 +76,7 @@ DEFAULT_TOKEN = "123456:TEST-TOKEN"
 _SHUTDOWN_TIMEOUT = 5.0
 
 __all__ = [
+    "ANY_METHOD",
     "DEFAULT_TOKEN",
     "ApiStats",
     "CallRecord",
@@ -339,22 +351,40 @@ class FakeBotAPI:
         *,
         error_code: int = 429,
         retry_after: int | None = 1,
-        count: int | None = 1,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
         description: str | None = None,
     ) -> Fault:
-        """The next `count` calls of `method` fail with `error_code` (429 carries retry_after)."""
+        """Calls of `method` fail with `error_code` (429 carries retry_after).
+
+        The next call by default; with for_seconds every call for that long; an explicit count caps
+        either (None: every call, forever).
+        """
         error = injected_error(error_code, retry_after, description)
-        return self.faults.add(Fault("error", method, count, error=error))
+        fault = Fault("error", method, planned_count(count, for_seconds), error=error)
+        return self.faults.add(fault, for_seconds=for_seconds)
 
     def inject_disconnect(
-        self, method: str = ANY_METHOD, *, count: int | None = 1, after_execute: bool = False
+        self,
+        method: str = ANY_METHOD,
+        *,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
+        after_execute: bool = False,
     ) -> Fault:
-        """Drop the connection without answering; with after_execute the method runs first."""
-        return self.faults.add(Fault("disconnect", method, count, after_execute=after_execute))
+        """Drop the connection without answering; with after_execute the method runs first.
 
-    def inject_delay(self, method: str, seconds: float, *, count: int | None = None) -> Fault:
-        """Answer `method` calls `seconds` late (every call unless count is given)."""
-        return self.faults.add(Fault("delay", method, count, seconds=seconds))
+        Counts and windows as in inject().
+        """
+        fault = Fault("disconnect", method, planned_count(count, for_seconds), after_execute=after_execute)
+        return self.faults.add(fault, for_seconds=for_seconds)
+
+    def inject_delay(
+        self, method: str, seconds: float, *, count: int | None = None, for_seconds: float | None = None
+    ) -> Fault:
+        """Answer `method` calls `seconds` late (every call unless count or for_seconds limits it)."""
+        fault = Fault("delay", method, count, seconds=seconds)
+        return self.faults.add(fault, for_seconds=for_seconds)
 
     def clear_faults(self) -> None:
         """Forget every planned fault."""

@@ -87,7 +87,7 @@ class ApiCore:
         self, method: str, params: dict[str, Any], uploads: Mapping[str, Upload], gone: asyncio.Event
     ) -> Answer:
         files = tuple(uploads.values())
-        while (delay := self.faults.take(method, "delay")) is not None:
+        for delay in self.faults.take_all(method, "delay"):
             await asyncio.sleep(delay.seconds)
         if self.faults.take(method, "disconnect") is not None:
             self.calls.add(method, params, DISCONNECTED, description="connection dropped", uploads=files)

@@ -1,0 +1,121 @@
+"""Fault injection in the fake Bot API, seen by a real PTB Bot (and httpx) over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError
+
+from tests.fakes.bot_api import ANY_METHOD, FakeBotAPI
+from tests.fakes.bot_api_faults import Fault, FaultPlan
+
+pytestmark = [
+    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
+    pytest.mark.filterwarnings(
+        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+    ),
+]
+
+LONG_WINDOW = 60.0  # far longer than the calls made inside it, even on a loaded machine
+
+
+class ManualClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def wait_until_over(fault: Fault, api: FakeBotAPI) -> None:
+    """Sleep until a windowed fault is no longer pending."""
+    while fault in api.faults.pending:
+        await asyncio.sleep(0.05)
+
+
+# -- time windows --------------------------------------------------------------------------------
+
+
+def test_a_window_catches_every_call_until_it_ends_and_a_count_caps_it() -> None:
+    clock = ManualClock()
+    plan = FaultPlan(clock)
+    window = plan.add(Fault("error", "sendVideo", None), for_seconds=30)
+    capped = plan.add(Fault("disconnect", ANY_METHOD, 2), for_seconds=30)
+    assert [plan.take("sendVideo", "error") is window for _ in range(5)] == [True] * 5
+    clock.now = 29.9
+    assert plan.take("SENDVIDEO", "error") is window
+    assert plan.take("getMe", "error") is None  # another method
+    assert plan.take("getMe", "disconnect") is capped
+    assert plan.take("sendVideo", "disconnect") is capped
+    assert plan.take("sendVideo", "disconnect") is None  # the count ended it first
+    clock.now = 30.0
+    assert plan.take("sendVideo", "error") is None
+    assert plan.pending == []
+    assert (window.hits, capped.hits) == (6, 2)
+
+
+def test_a_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="for_seconds"):
+        FaultPlan().add(Fault("error", "getMe"), for_seconds=0)
+
+
+def test_every_matching_delay_applies_once_per_call() -> None:
+    plan = FaultPlan()
+    plan.add(Fault("delay", "getMe", None, seconds=0.1))
+    plan.add(Fault("delay", ANY_METHOD, 1, seconds=0.2))
+    assert [fault.seconds for fault in plan.take_all("getMe", "delay")] == [0.1, 0.2]
+    assert [fault.seconds for fault in plan.take_all("getMe", "delay")] == [0.1]
+
+
+async def test_502_window_on_any_method_then_calls_work_again(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    fault = api.inject(ANY_METHOD, error_code=502, for_seconds=LONG_WINDOW)
+    for _ in range(3):
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(chat.id, "x")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.get_me()
+    assert fault.hits == 4
+    api.clear_faults()
+    short = api.inject(ANY_METHOD, error_code=502, for_seconds=0.2)
+    await wait_until_over(short, api)
+    await bot.send_message(chat.id, "after the window")
+    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 502, 200]
+    assert [m.text for m in api.bot_messages_in(chat)] == ["after the window"]
+
+
+async def test_502_window_on_one_method_leaves_others_alone(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    api.inject("sendMessage", error_code=502, for_seconds=LONG_WINDOW, count=2)
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(chat.id, "x")
+    await bot.get_me()
+    await bot.send_message(chat.id, "the count ran out before the window")
+    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 200]
+
+
+async def test_connection_reset_window(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    fault = api.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW)
+    for _ in range(3):
+        with pytest.raises(NetworkError):
+            await bot.send_message(chat.id, "never arrives")
+    await bot.get_me()  # other methods still answer
+    assert fault.hits == 3
+    assert api.bot_messages_in(chat) == []  # dropped before the method ran
+    api.clear_faults()
+    api.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW, after_execute=True)
+    for text in ("arrives, answer lost", "also arrives"):
+        with pytest.raises(NetworkError):
+            await bot.send_message(chat.id, text)
+    api.clear_faults()
+    short = api.inject_disconnect("sendMessage", for_seconds=0.2)
+    await wait_until_over(short, api)
+    await bot.send_message(chat.id, "answered")
+    assert [c.status for c in api.calls_to("sendMessage")] == [0, 0, 0, 0, 0, 200]
+    assert [m.text for m in api.bot_messages_in(chat)] == ["arrives, answer lost", "also arrives", "answered"]
