@@ -26,6 +26,9 @@ Behaviour worth knowing:
 - faults (inject, inject_disconnect, inject_delay) catch the next call by default, `count=K` calls, or
   every matching call for `for_seconds=N` of wall time (a count then caps the window); method "*"
   (ANY_METHOD) matches every method; `fault.hits` counts the calls a fault caught.
+- `await api.go_down(N)` makes the whole API unreachable for N seconds (None: until `await api.come_up()`):
+  open connections are cut, new ones refused (ECONNREFUSED) on the same port, then everything serves
+  again with state kept (updates written meanwhile are waiting); `api.is_down`, `await api.wait_up()`;
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -43,8 +45,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
 from tests.fakes.bot_api_actions import ChatRef, UserActions, UserRef
@@ -63,6 +63,7 @@ from tests.fakes.bot_api_faults import (
 from tests.fakes.bot_api_files import MB, FileLimits, FileResolver
 from tests.fakes.bot_api_flood import FloodControl, FloodLimits
 from tests.fakes.bot_api_http import BotApiHandler, FileDownloadHandler
+from tests.fakes.bot_api_listener import Listener
 from tests.fakes.bot_api_methods import MethodTable
 from tests.fakes.bot_api_model import ChatType, FakeChat, FakeUser, StoredMessage
 from tests.fakes.bot_api_spec import BotApiSpec
@@ -73,7 +74,6 @@ from tests.fakes.bot_api_webhook import WebhookDelivery
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
-_SHUTDOWN_TIMEOUT = 5.0
 
 __all__ = [
     "ANY_METHOD",
@@ -142,7 +142,7 @@ class FakeBotAPI:
             calls=self.call_log,
             upload_limit=upload_limit,
         )
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self._listener: Listener | None = None
         self._root = ""
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -164,28 +164,47 @@ class FakeBotAPI:
             (r"/_control/([a-z_]+)", ControlHandler, {"api": self}),
         ]
         app = tornado.web.Application(routes, log_function=_quiet_log)
-        sockets = tornado.netutil.bind_sockets(self._port, self._host, family=socket.AF_INET)
         body_limit = max(4 * self.core.upload_limit, 256 * MB)
-        self._server = tornado.httpserver.HTTPServer(
-            app, max_body_size=body_limit, max_buffer_size=body_limit
-        )
-        self._server.add_sockets(sockets)
-        port = sockets[0].getsockname()[1]
-        self._root = f"http://{self._host}:{port}"
+        self._listener = Listener(app, host=self._host, port=self._port, body_limit=body_limit)
+        self._listener.start()
+        self._root = f"http://{self._host}:{self._listener.port}"
 
     async def stop(self) -> None:
         """Release pending long polls, stop webhook delivery, close every connection."""
         self.queue.close()
         await self.webhook.stop()
-        server, self._server = self._server, None
-        if server is None:
+        listener, self._listener = self._listener, None
+        if listener is None:
             return
         await asyncio.sleep(0)  # let released polls write their answers
-        server.stop()
-        try:
-            await asyncio.wait_for(server.close_all_connections(), _SHUTDOWN_TIMEOUT)
-        except TimeoutError:
-            logger.warning("fake Bot API connections did not close within %ss", _SHUTDOWN_TIMEOUT)
+        await listener.stop()
+
+    # -- outages ---------------------------------------------------------------------------------
+
+    async def go_down(self, seconds: float | None) -> None:
+        """The whole Bot API is unreachable for `seconds` (None: until come_up()); state is kept.
+
+        Open connections are cut (pending long polls too) and new ones are refused on the same port.
+        """
+        await self._running().go_down(seconds)
+
+    async def come_up(self) -> None:
+        """End an outage now."""
+        await self._running().come_up()
+
+    @property
+    def is_down(self) -> bool:
+        """True during an outage."""
+        return self._listener is not None and self._listener.is_down
+
+    async def wait_up(self, timeout: float = 60.0) -> None:
+        """Wait for the end of an outage."""
+        await self._running().wait_up(timeout)
+
+    def _running(self) -> Listener:
+        if self._listener is None:
+            raise RuntimeError("FakeBotAPI is not started; use `async with FakeBotAPI() as api`")
+        return self._listener
 
     @property
     def root(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError
@@ -119,3 +120,52 @@ async def test_connection_reset_window(api: FakeBotAPI, bot: Bot) -> None:
     await bot.send_message(chat.id, "answered")
     assert [c.status for c in api.calls_to("sendMessage")] == [0, 0, 0, 0, 0, 200]
     assert [m.text for m in api.bot_messages_in(chat)] == ["arrives, answer lost", "also arrives", "answered"]
+
+
+# -- the whole Bot API down ----------------------------------------------------------------------
+
+
+async def test_down_refuses_connections_cuts_long_polls_and_comes_back_with_state(
+    api: FakeBotAPI, bot: Bot
+) -> None:
+    chat = api.private_chat()
+    await bot.send_message(chat.id, "before")
+    poll = asyncio.create_task(bot.get_updates(timeout=30, read_timeout=40))
+    await asyncio.sleep(0.2)  # the poll is waiting in the fake
+    await api.go_down(None)
+    assert api.is_down
+    with pytest.raises(NetworkError):
+        await poll  # the pending long poll is cut
+    port = int(api.root.rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", port)
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient(timeout=5) as client:
+            await client.get(f"{api.base_url}{api.token}/getMe")
+    for method in (bot.get_me(), bot.get_updates(), bot.send_message(chat.id, "lost")):
+        with pytest.raises(NetworkError):
+            await method
+    api.send_text(chat, None, "written while the bot could not reach Telegram")
+    await api.come_up()
+    assert not api.is_down
+    updates = await bot.get_updates()
+    await bot.send_message(chat.id, "after")
+    texts = [update.message.text for update in updates if update.message]
+    assert texts == ["written while the bot could not reach Telegram"]
+    assert [m.text for m in api.bot_messages_in(chat)] == ["before", "after"]
+
+
+async def test_down_for_seconds_comes_back_by_itself(api: FakeBotAPI, bot: Bot) -> None:
+    await api.go_down(0.3)
+    with pytest.raises(NetworkError):
+        await bot.get_me()
+    await api.wait_up(timeout=30)
+    assert (await bot.get_me()).username == api.bot_user.username
+
+
+async def test_stop_during_an_outage_releases_the_port() -> None:
+    async with FakeBotAPI() as fake:
+        await fake.go_down(LONG_WINDOW)
+    port = int(fake.root.rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", port)
