@@ -29,6 +29,10 @@ Behaviour worth knowing:
 - `await api.go_down(N)` makes the whole API unreachable for N seconds (None: until `await api.come_up()`):
   open connections are cut, new ones refused (ECONNREFUSED) on the same port, then everything serves
   again with state kept (updates written meanwhile are waiting); `api.is_down`, `await api.wait_up()`;
+- `inject_delay(m, N, after_execute=True)`: the method runs at once, the answer comes N s later;
+  `inject_hang(m)`: the method runs and the connection stays open without an answer until the client
+  gives up (after_execute=False: nothing runs); stop() releases hung and delayed requests; a call
+  whose answer never went out is logged with status 0 (DISCONNECTED) and its result, if it ran;
 """
 
 from __future__ import annotations
@@ -172,6 +176,7 @@ class FakeBotAPI:
     async def stop(self) -> None:
         """Release pending long polls, stop webhook delivery, close every connection."""
         self.queue.close()
+        self.core.closing.set()
         await self.webhook.stop()
         listener, self._listener = self._listener, None
         if listener is None:
@@ -399,10 +404,35 @@ class FakeBotAPI:
         return self.faults.add(fault, for_seconds=for_seconds)
 
     def inject_delay(
-        self, method: str, seconds: float, *, count: int | None = None, for_seconds: float | None = None
+        self,
+        method: str,
+        seconds: float,
+        *,
+        count: int | None = None,
+        for_seconds: float | None = None,
+        after_execute: bool = False,
     ) -> Fault:
-        """Answer `method` calls `seconds` late (every call unless count or for_seconds limits it)."""
-        fault = Fault("delay", method, count, seconds=seconds)
+        """Answer `method` calls `seconds` late (every call unless count or for_seconds limits it).
+
+        With after_execute the method runs at once (the message is in the chat) and only the answer is late.
+        """
+        fault = Fault("delay", method, count, seconds=seconds, after_execute=after_execute)
+        return self.faults.add(fault, for_seconds=for_seconds)
+
+    def inject_hang(
+        self,
+        method: str = ANY_METHOD,
+        *,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
+        after_execute: bool = True,
+    ) -> Fault:
+        """Never answer: the connection stays open until the client gives up (or the fake stops).
+
+        With after_execute (the default) the method runs first, so the message exists although the client
+        never learns it; counts and windows as in inject().
+        """
+        fault = Fault("hang", method, planned_count(count, for_seconds), after_execute=after_execute)
         return self.faults.add(fault, for_seconds=for_seconds)
 
     def clear_faults(self) -> None:

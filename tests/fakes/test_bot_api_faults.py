@@ -7,9 +7,10 @@ import asyncio
 import httpx
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 
 from tests.fakes.bot_api import ANY_METHOD, FakeBotAPI
+from tests.fakes.bot_api_calls import DISCONNECTED
 from tests.fakes.bot_api_faults import Fault, FaultPlan
 
 pytestmark = [
@@ -169,3 +170,65 @@ async def test_stop_during_an_outage_releases_the_port() -> None:
     port = int(fake.root.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", port)
+
+
+# -- slow answers and answers that never come ----------------------------------------------------
+
+
+async def wait_for_text(api: FakeBotAPI, chat_id: int, text: str) -> None:
+    """Wait until the bot's message with this text is in the chat."""
+    while text not in [m.text for m in api.bot_messages_in(chat_id)]:
+        await asyncio.sleep(0.02)
+
+
+async def test_late_answer_after_the_method_ran(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    api.inject_delay("sendMessage", 2.0, count=1, after_execute=True)
+    send = asyncio.create_task(bot.send_message(chat.id, "late", read_timeout=30))
+    await asyncio.wait_for(wait_for_text(api, chat.id, "late"), 10)
+    assert not send.done()  # Telegram has the message; the answer is still on its way
+    message = await send
+    assert message.text == "late"
+    api.inject_delay("sendMessage", 30.0, count=1, after_execute=True)
+    with pytest.raises(TimedOut):
+        await bot.send_message(chat.id, "too late", read_timeout=0.3)
+    record = await api.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
+    assert record.description is not None and "gave up" in record.description
+    assert [m.text for m in api.bot_messages_in(chat)] == ["late", "too late"]
+    assert [c.status for c in api.calls_to("sendMessage")] == [200, 0]
+
+
+async def test_hang_after_execute_keeps_the_message_and_never_answers(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    fault = api.inject_hang("sendMessage")
+    with pytest.raises(TimedOut):
+        await bot.send_message(chat.id, "in the chat, never confirmed", read_timeout=0.5)
+    record = await api.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
+    assert record.description == "the method ran; no answer until the client gave up"
+    assert record.result["text"] == "in the chat, never confirmed"
+    await bot.send_message(chat.id, "answered")  # count=1 by default
+    assert fault.hits == 1
+    assert [m.text for m in api.bot_messages_in(chat)] == ["in the chat, never confirmed", "answered"]
+
+
+async def test_hang_before_execute_sends_nothing(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    api.inject_hang("sendMessage", after_execute=False, for_seconds=LONG_WINDOW)
+    for _ in range(2):
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat.id, "never", read_timeout=0.3)
+    assert api.bot_messages_in(chat) == []
+
+
+async def test_stop_releases_hung_requests() -> None:
+    fake = FakeBotAPI()
+    await fake.start()
+    chat = fake.private_chat()
+    fake.inject_hang("sendMessage")
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        send = asyncio.create_task(bot.send_message(chat.id, "hung", read_timeout=None))
+        await asyncio.wait_for(wait_for_text(fake, chat.id, "hung"), 10)
+        await asyncio.wait_for(fake.stop(), 30)
+        with pytest.raises(NetworkError):
+            await asyncio.wait_for(send, 30)
+    assert fake.calls_to("sendMessage")[0].description == "the method ran; no answer until the fake stopped"
