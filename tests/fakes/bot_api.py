@@ -33,6 +33,9 @@ Behaviour worth knowing:
   `inject_hang(m)`: the method runs and the connection stays open without an answer until the client
   gives up (after_execute=False: nothing runs); stop() releases hung and delayed requests; a call
   whose answer never went out is logged with status 0 (DISCONNECTED) and its result, if it ran;
+- every 429 (injected or flood control) answers `parameters.retry_after`; call records carry
+  `retry_after` and `chat_id` (the chat the call concerned, @usernames resolved), and
+  `stats().too_many_requests_by_chat` counts 429s per chat (None: calls without a chat);
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ class ApiCore:
             return await self._hang(method, params, files, gone, "the method ran; no answer", result)
         if self.faults.take(method, "disconnect", after_execute=True) is not None:
             return self._lost(method, params, files, result, "connection dropped after the method ran")
-        self.calls.add(method, params, 200, result=result, uploads=files)
+        self.calls.add(method, params, 200, result=result, uploads=files, chat_id=self._flood_chat(params))
         return Answer(200, {"ok": True, "result": result})
 
     async def _delay(self, method: str, gone: asyncio.Event, *, after_execute: bool) -> bool:
@@ -157,14 +157,31 @@ class ApiCore:
     def _lost(
         self, method: str, params: dict[str, Any], files: tuple[Upload, ...], result: Any, description: str
     ) -> Answer:
-        self.calls.add(method, params, DISCONNECTED, result=result, description=description, uploads=files)
+        self.calls.add(
+            method,
+            params,
+            DISCONNECTED,
+            result=result,
+            description=description,
+            uploads=files,
+            chat_id=self._flood_chat(params),
+        )
         return Answer.dropped()
 
     def _fail(self, method: str, params: dict[str, Any], files: tuple[Upload, ...], err: ApiError) -> Answer:
-        self.calls.add(method, params, err.error_code, description=err.description, uploads=files)
+        self.calls.add(
+            method,
+            params,
+            err.error_code,
+            description=err.description,
+            uploads=files,
+            retry_after=err.retry_after,
+            chat_id=self._flood_chat(params),
+        )
         return Answer.error(err)
 
     def _flood_chat(self, params: dict[str, Any]) -> int | None:
+        """The chat a call concerns (chat_id, @username resolved), for flood control and the call log."""
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int):
             return chat_id

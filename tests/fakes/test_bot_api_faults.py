@@ -7,11 +7,12 @@ import asyncio
 import httpx
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from tests.fakes.bot_api import ANY_METHOD, FakeBotAPI
 from tests.fakes.bot_api_calls import DISCONNECTED
 from tests.fakes.bot_api_faults import Fault, FaultPlan
+from tests.fakes.media import mp4_bytes
 
 pytestmark = [
     # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
@@ -232,3 +233,50 @@ async def test_stop_releases_hung_requests() -> None:
         with pytest.raises(NetworkError):
             await asyncio.wait_for(send, 30)
     assert fake.calls_to("sendMessage")[0].description == "the method ran; no answer until the fake stopped"
+
+
+# -- 429 storms ----------------------------------------------------------------------------------
+
+
+async def test_429_carries_retry_after_like_telegram_and_the_log_records_it(api: FakeBotAPI) -> None:
+    chat = api.private_chat()
+    api.inject("sendMessage", error_code=429, retry_after=60, count=1)
+    async with httpx.AsyncClient(base_url=api.base_url + api.token, timeout=5) as client:
+        answer = await client.post("/sendMessage", json={"chat_id": chat.id, "text": "x"})
+    assert answer.status_code == 429
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 60",
+        "parameters": {"retry_after": 60},
+    }
+    record = api.calls_to("sendMessage")[0]
+    assert (record.status, record.retry_after, record.chat_id) == (429, 60, chat.id)
+    assert record.to_dict()["retry_after"] == 60
+
+
+async def test_five_429s_in_a_row_then_success(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+    api.inject("sendVideo", error_code=429, retry_after=3, count=5)
+    for _ in range(5):
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_video(chat.id, mp4_bytes())
+        assert "Retry in 3 seconds" in str(caught.value)
+    await bot.send_video(chat.id, mp4_bytes())
+    assert [c.status for c in api.calls_to("sendVideo")] == [429] * 5 + [200]
+    assert len(api.videos_sent(chat)) == 1
+
+
+async def test_429_window_is_counted_per_chat(api: FakeBotAPI, bot: Bot) -> None:
+    alice, bob = api.private_chat(1001, "Alice"), api.private_chat(1002, "Bob")
+    group = api.group(username="storm_group")
+    api.inject(ANY_METHOD, error_code=429, retry_after=7, for_seconds=LONG_WINDOW)
+    for chat_id in (alice.id, alice.id, alice.id, bob.id, "@storm_group"):
+        with pytest.raises(RetryAfter):
+            await bot.send_message(chat_id, "x")
+    with pytest.raises(RetryAfter):
+        await bot.get_me()
+    stats = api.stats()
+    assert stats.too_many_requests_by_chat == {alice.id: 3, bob.id: 1, group.id: 1, None: 1}
+    assert {c.retry_after for c in api.calls if c.status == 429} == {7}
+    assert stats.to_dict()["too_many_requests_by_chat"][str(alice.id)] == 3
