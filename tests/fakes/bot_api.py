@@ -10,7 +10,8 @@ In-process (binds 127.0.0.1 on a free port; everything stops at context exit)::
 
 As a process for a benchmark, run from the repository root (first stdout line is the root URL, SIGTERM
 stops it; drive it with POST /_control/{chats,send_text,send_photo,press_button,updates,flood,faults}
-and read GET /_control/{calls,stats,messages,health})::
+and read GET /_control/{calls,stats,messages,health}; faults takes kind error|disconnect|delay|hang|down|
+clear with the keyword arguments of the methods below, see bot_api_control.py)::
 
     python -m tests.fakes.bot_api --port 0 [--no-flood] [--time-scale 0.1] [--no-privacy]
 

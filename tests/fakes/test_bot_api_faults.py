@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -280,3 +281,51 @@ async def test_429_window_is_counted_per_chat(api: FakeBotAPI, bot: Bot) -> None
     assert stats.too_many_requests_by_chat == {alice.id: 3, bob.id: 1, group.id: 1, None: 1}
     assert {c.retry_after for c in api.calls if c.status == 429} == {7}
     assert stats.to_dict()["too_many_requests_by_chat"][str(alice.id)] == 3
+
+
+# -- the control API -----------------------------------------------------------------------------
+
+
+async def test_control_api_plans_every_kind_of_fault(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.private_chat()
+
+    async with httpx.AsyncClient(base_url=f"{api.root}/_control", timeout=10) as control:
+
+        async def plan(**body: object) -> Any:
+            answer = await control.post("/faults", json=body)
+            assert answer.status_code == 200, answer.text
+            return answer.json()["result"]
+
+        window = await plan(kind="error", method="sendMessage", error_code=502, for_seconds=LONG_WINDOW)
+        assert window["remaining"] is None and window["until"] is not None
+        for _ in range(2):
+            with pytest.raises(NetworkError, match="Bad Gateway"):
+                await bot.send_message(chat.id, "x")
+        await plan(kind="clear")
+        await plan(kind="error", method="sendMessage", error_code=429, retry_after=9, count=2)
+        for _ in range(2):
+            with pytest.raises(RetryAfter, match="9"):
+                await bot.send_message(chat.id, "x")
+        await plan(kind="disconnect", method="sendMessage", after_execute=True)
+        with pytest.raises(NetworkError):
+            await bot.send_message(chat.id, "ran, answer dropped")
+        await plan(kind="delay", method="sendMessage", seconds=30, after_execute=True, count=1)
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat.id, "ran, answer late", read_timeout=0.3)
+        await plan(kind="hang", method="sendMessage")
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat.id, "ran, never answered", read_timeout=0.3)
+        bad = await control.post("/faults", json={"kind": "meteor"})
+        assert bad.status_code == 400
+        assert (await plan(kind="down", seconds=0.5)) is True  # answered before going down
+    with pytest.raises(NetworkError):
+        await bot.get_me()
+    await api.wait_up(timeout=30)
+    await bot.send_message(chat.id, "after the outage")
+    assert [m.text for m in api.bot_messages_in(chat)] == [
+        "ran, answer dropped",
+        "ran, answer late",
+        "ran, never answered",
+        "after the outage",
+    ]
+    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 429, 429, 0, 0, 0, 200]
