@@ -10,7 +10,8 @@ In-process (binds 127.0.0.1 on a free port; everything stops at context exit)::
 
 As a process for a benchmark, run from the repository root (first stdout line is the root URL, SIGTERM
 stops it; drive it with POST /_control/{chats,send_text,send_photo,press_button,updates,flood,faults}
-and read GET /_control/{calls,stats,messages,health})::
+and read GET /_control/{calls,stats,messages,health}; faults takes kind error|disconnect|delay|hang|down|
+clear with the keyword arguments of the methods below, see bot_api_control.py)::
 
     python -m tests.fakes.bot_api --port 0 [--no-flood] [--time-scale 0.1] [--no-privacy]
 
@@ -23,6 +24,19 @@ Behaviour worth knowing:
 - photos are stored in Telegram's sizes; the largest keeps the original bytes;
 - wait_for() returns the first matching call from index `start` (0: calls already made count too);
 - HTML parse mode follows tdlib's parser; MarkdownV2 answers 400 (not supported by the fake).
+- faults (inject, inject_disconnect, inject_delay) catch the next call by default, `count=K` calls, or
+  every matching call for `for_seconds=N` of wall time (a count then caps the window); method "*"
+  (ANY_METHOD) matches every method; `fault.hits` counts the calls a fault caught.
+- `await api.go_down(N)` makes the whole API unreachable for N seconds (None: until `await api.come_up()`):
+  open connections are cut, new ones refused (ECONNREFUSED) on the same port, then everything serves
+  again with state kept (updates written meanwhile are waiting); `api.is_down`, `await api.wait_up()`;
+- `inject_delay(m, N, after_execute=True)`: the method runs at once, the answer comes N s later;
+  `inject_hang(m)`: the method runs and the connection stays open without an answer until the client
+  gives up (after_execute=False: nothing runs); stop() releases hung and delayed requests; a call
+  whose answer never went out is logged with status 0 (DISCONNECTED) and its result, if it ran;
+- every 429 (injected or flood control) answers `parameters.retry_after`; call records carry
+  `retry_after` and `chat_id` (the chat the call concerned, @usernames resolved), and
+  `stats().too_many_requests_by_chat` counts 429s per chat (None: calls without a chat);
 """
 
 from __future__ import annotations
@@ -32,7 +46,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -40,18 +53,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
 from tests.fakes.bot_api_actions import ChatRef, UserActions, UserRef
 from tests.fakes.bot_api_calls import ApiStats, CallLog, CallMatch, CallRecord
 from tests.fakes.bot_api_control import ControlHandler
 from tests.fakes.bot_api_core import ApiCore
-from tests.fakes.bot_api_faults import ANY_METHOD, Fault, FaultPlan, injected_error
+from tests.fakes.bot_api_faults import (
+    ANY_METHOD,
+    UNSET,
+    Count,
+    Fault,
+    FaultPlan,
+    injected_error,
+    planned_count,
+)
 from tests.fakes.bot_api_files import MB, FileLimits, FileResolver
 from tests.fakes.bot_api_flood import FloodControl, FloodLimits
 from tests.fakes.bot_api_http import BotApiHandler, FileDownloadHandler
+from tests.fakes.bot_api_listener import Listener
 from tests.fakes.bot_api_methods import MethodTable
 from tests.fakes.bot_api_model import ChatType, FakeChat, FakeUser, StoredMessage
 from tests.fakes.bot_api_spec import BotApiSpec
@@ -62,9 +82,9 @@ from tests.fakes.bot_api_webhook import WebhookDelivery
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
-_SHUTDOWN_TIMEOUT = 5.0
 
 __all__ = [
+    "ANY_METHOD",
     "DEFAULT_TOKEN",
     "ApiStats",
     "CallRecord",
@@ -130,7 +150,7 @@ class FakeBotAPI:
             calls=self.call_log,
             upload_limit=upload_limit,
         )
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self._listener: Listener | None = None
         self._root = ""
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -152,28 +172,48 @@ class FakeBotAPI:
             (r"/_control/([a-z_]+)", ControlHandler, {"api": self}),
         ]
         app = tornado.web.Application(routes, log_function=_quiet_log)
-        sockets = tornado.netutil.bind_sockets(self._port, self._host, family=socket.AF_INET)
         body_limit = max(4 * self.core.upload_limit, 256 * MB)
-        self._server = tornado.httpserver.HTTPServer(
-            app, max_body_size=body_limit, max_buffer_size=body_limit
-        )
-        self._server.add_sockets(sockets)
-        port = sockets[0].getsockname()[1]
-        self._root = f"http://{self._host}:{port}"
+        self._listener = Listener(app, host=self._host, port=self._port, body_limit=body_limit)
+        self._listener.start()
+        self._root = f"http://{self._host}:{self._listener.port}"
 
     async def stop(self) -> None:
         """Release pending long polls, stop webhook delivery, close every connection."""
         self.queue.close()
+        self.core.closing.set()
         await self.webhook.stop()
-        server, self._server = self._server, None
-        if server is None:
+        listener, self._listener = self._listener, None
+        if listener is None:
             return
         await asyncio.sleep(0)  # let released polls write their answers
-        server.stop()
-        try:
-            await asyncio.wait_for(server.close_all_connections(), _SHUTDOWN_TIMEOUT)
-        except TimeoutError:
-            logger.warning("fake Bot API connections did not close within %ss", _SHUTDOWN_TIMEOUT)
+        await listener.stop()
+
+    # -- outages ---------------------------------------------------------------------------------
+
+    async def go_down(self, seconds: float | None) -> None:
+        """The whole Bot API is unreachable for `seconds` (None: until come_up()); state is kept.
+
+        Open connections are cut (pending long polls too) and new ones are refused on the same port.
+        """
+        await self._running().go_down(seconds)
+
+    async def come_up(self) -> None:
+        """End an outage now."""
+        await self._running().come_up()
+
+    @property
+    def is_down(self) -> bool:
+        """True during an outage."""
+        return self._listener is not None and self._listener.is_down
+
+    async def wait_up(self, timeout: float = 60.0) -> None:
+        """Wait for the end of an outage."""
+        await self._running().wait_up(timeout)
+
+    def _running(self) -> Listener:
+        if self._listener is None:
+            raise RuntimeError("FakeBotAPI is not started; use `async with FakeBotAPI() as api`")
+        return self._listener
 
     @property
     def root(self) -> str:
@@ -339,22 +379,65 @@ class FakeBotAPI:
         *,
         error_code: int = 429,
         retry_after: int | None = 1,
-        count: int | None = 1,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
         description: str | None = None,
     ) -> Fault:
-        """The next `count` calls of `method` fail with `error_code` (429 carries retry_after)."""
+        """Calls of `method` fail with `error_code` (429 carries retry_after).
+
+        The next call by default; with for_seconds every call for that long; an explicit count caps
+        either (None: every call, forever).
+        """
         error = injected_error(error_code, retry_after, description)
-        return self.faults.add(Fault("error", method, count, error=error))
+        fault = Fault("error", method, planned_count(count, for_seconds), error=error)
+        return self.faults.add(fault, for_seconds=for_seconds)
 
     def inject_disconnect(
-        self, method: str = ANY_METHOD, *, count: int | None = 1, after_execute: bool = False
+        self,
+        method: str = ANY_METHOD,
+        *,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
+        after_execute: bool = False,
     ) -> Fault:
-        """Drop the connection without answering; with after_execute the method runs first."""
-        return self.faults.add(Fault("disconnect", method, count, after_execute=after_execute))
+        """Drop the connection without answering; with after_execute the method runs first.
 
-    def inject_delay(self, method: str, seconds: float, *, count: int | None = None) -> Fault:
-        """Answer `method` calls `seconds` late (every call unless count is given)."""
-        return self.faults.add(Fault("delay", method, count, seconds=seconds))
+        Counts and windows as in inject().
+        """
+        fault = Fault("disconnect", method, planned_count(count, for_seconds), after_execute=after_execute)
+        return self.faults.add(fault, for_seconds=for_seconds)
+
+    def inject_delay(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        count: int | None = None,
+        for_seconds: float | None = None,
+        after_execute: bool = False,
+    ) -> Fault:
+        """Answer `method` calls `seconds` late (every call unless count or for_seconds limits it).
+
+        With after_execute the method runs at once (the message is in the chat) and only the answer is late.
+        """
+        fault = Fault("delay", method, count, seconds=seconds, after_execute=after_execute)
+        return self.faults.add(fault, for_seconds=for_seconds)
+
+    def inject_hang(
+        self,
+        method: str = ANY_METHOD,
+        *,
+        count: Count = UNSET,
+        for_seconds: float | None = None,
+        after_execute: bool = True,
+    ) -> Fault:
+        """Never answer: the connection stays open until the client gives up (or the fake stops).
+
+        With after_execute (the default) the method runs first, so the message exists although the client
+        never learns it; counts and windows as in inject().
+        """
+        fault = Fault("hang", method, planned_count(count, for_seconds), after_execute=after_execute)
+        return self.faults.add(fault, for_seconds=for_seconds)
 
     def clear_faults(self) -> None:
         """Forget every planned fault."""

@@ -35,6 +35,8 @@ class CallRecord:
     result: Any = None
     description: str | None = None
     uploads: tuple[Upload, ...] = ()
+    retry_after: int | None = None  # parameters.retry_after of a 429 answer
+    chat_id: int | None = None  # the chat the call concerned (an @username resolved), if any
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,8 @@ class CallRecord:
             "status": self.status,
             "description": self.description,
             "uploads": [upload.summary() for upload in self.uploads],
+            "retry_after": self.retry_after,
+            "chat_id": self.chat_id,
         }
 
 
@@ -65,6 +69,7 @@ class ApiStats:
     uploaded_bytes: int
     total: int = 0
     by_method_status: dict[str, dict[int, int]] = field(default_factory=dict)
+    too_many_requests_by_chat: dict[int | None, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""
@@ -78,6 +83,9 @@ class ApiStats:
             "by_method_status": {
                 method: {str(k): v for k, v in codes.items()}
                 for method, codes in self.by_method_status.items()
+            },
+            "too_many_requests_by_chat": {
+                str(chat): count for chat, count in self.too_many_requests_by_chat.items()
             },
         }
 
@@ -102,6 +110,8 @@ class CallLog:
         result: Any = None,
         description: str | None = None,
         uploads: tuple[Upload, ...] = (),
+        retry_after: int | None = None,
+        chat_id: int | None = None,
     ) -> CallRecord:
         """Append one record and wake waiters."""
         record = CallRecord(
@@ -113,6 +123,8 @@ class CallLog:
             result=result,
             description=description,
             uploads=uploads,
+            retry_after=retry_after,
+            chat_id=chat_id,
         )
         self.records.append(record)
         self._changed.set()
@@ -144,6 +156,7 @@ class CallLog:
         calls = Counter(record.method for record in self.records)
         statuses = Counter(record.status for record in self.records)
         not_implemented = Counter(record.method for record in self.records if record.status == 501)
+        throttled = Counter(record.chat_id for record in self.records if record.status == 429)
         per_method: dict[str, Counter[int]] = {}
         uploaded = 0
         for record in self.records:
@@ -157,6 +170,7 @@ class CallLog:
             uploaded_bytes=uploaded,
             total=len(self.records),
             by_method_status={method: dict(codes) for method, codes in per_method.items()},
+            too_many_requests_by_chat=dict(throttled),
         )
 
 

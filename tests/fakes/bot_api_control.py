@@ -1,15 +1,27 @@
-"""A small HTTP control API so another process (a benchmark) can drive the fake and read its log."""
+"""A small HTTP control API so another process (a benchmark) can drive the fake and read its log.
+
+POST /_control/faults takes {"kind": ..., "method": "*" or a method, ...}:
+- error: error_code (429), retry_after (1), description, count, for_seconds;
+- disconnect: count, for_seconds, after_execute (false);
+- delay: seconds, count (every call when absent), for_seconds, after_execute (false);
+- hang: count, for_seconds, after_execute (true);
+- down: seconds (required; the control API is down too), answered before the fake goes down;
+- clear: forget every planned fault.
+count absent means the default (1 call, or every call of the for_seconds window); null means every call.
+"""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
+from tests.fakes.bot_api_faults import ANY_METHOD, UNSET, Count
 from tests.fakes.bot_api_flood import FloodLimits
 from tests.fakes.bot_api_http import write_json
 
@@ -80,27 +92,65 @@ def _flood(api: FakeBotAPI, body: dict[str, Any]) -> Any:
     return dataclasses.asdict(api.flood_limits)
 
 
+@dataclass(frozen=True)
+class AfterAnswer:
+    """An action's result, and what to do once it has been sent (going down would cut the answer)."""
+
+    result: Any
+    then: Callable[[], Awaitable[None]]
+
+
+def _count(body: dict[str, Any]) -> Count:
+    """Absent: the fault's default; null: every call."""
+    return UNSET if "count" not in body else (None if body["count"] is None else int(body["count"]))
+
+
+def _for_seconds(body: dict[str, Any]) -> float | None:
+    return None if body.get("for_seconds") is None else float(body["for_seconds"])
+
+
 def _faults(api: FakeBotAPI, body: dict[str, Any]) -> Any:
     kind = body.get("kind", "error")
-    method = body.get("method", "*")
-    count = body.get("count", 1)
+    method = body.get("method", ANY_METHOD)
+    after_execute = body.get("after_execute")
+    if kind == "down":
+        seconds = float(body["seconds"])  # required: the control API is unreachable too while down
+        return AfterAnswer(True, lambda: api.go_down(seconds))
+    if kind == "clear":
+        api.clear_faults()
+        return True
     if kind == "error":
-        api.inject(
+        fault = api.inject(
             method,
             error_code=int(body.get("error_code", 429)),
             retry_after=body.get("retry_after", 1),
-            count=count,
+            count=_count(body),
+            for_seconds=_for_seconds(body),
             description=body.get("description"),
         )
     elif kind == "disconnect":
-        api.inject_disconnect(method, count=count, after_execute=bool(body.get("after_execute", False)))
+        fault = api.inject_disconnect(
+            method, count=_count(body), for_seconds=_for_seconds(body), after_execute=bool(after_execute)
+        )
     elif kind == "delay":
-        api.inject_delay(method, float(body["seconds"]), count=count)
-    elif kind == "clear":
-        api.clear_faults()
+        count = _count(body)
+        fault = api.inject_delay(
+            method,
+            float(body["seconds"]),
+            count=None if count is UNSET else count,
+            for_seconds=_for_seconds(body),
+            after_execute=bool(after_execute),
+        )
+    elif kind == "hang":
+        fault = api.inject_hang(
+            method,
+            count=_count(body),
+            for_seconds=_for_seconds(body),
+            after_execute=True if after_execute is None else bool(after_execute),
+        )
     else:
         raise ValueError(f"unknown fault kind {kind!r}")
-    return True
+    return {"kind": fault.kind, "method": fault.method, "remaining": fault.remaining, "until": fault.until}
 
 
 _POST_ACTIONS: dict[str, Action] = {
@@ -146,7 +196,7 @@ class ControlHandler(tornado.web.RequestHandler):
         else:
             write_json(self, 404, {"ok": False, "description": f"unknown control endpoint {action}"})
 
-    def post(self, action: str) -> None:
+    async def post(self, action: str) -> None:
         """Inject updates, create chats, configure flood control or faults."""
         handler = _POST_ACTIONS.get(action)
         if handler is None:
@@ -157,5 +207,9 @@ class ControlHandler(tornado.web.RequestHandler):
             result = handler(self.api, body)
         except (ValueError, KeyError, LookupError, TypeError) as err:
             write_json(self, 400, {"ok": False, "description": f"{type(err).__name__}: {err}"})
+            return
+        if isinstance(result, AfterAnswer):
+            await write_json(self, 200, {"ok": True, "result": result.result})
+            await result.then()
             return
         write_json(self, 200, {"ok": True, "result": result})

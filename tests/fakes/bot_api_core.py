@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class ApiCore:
         self.faults = faults
         self.calls = calls
         self.upload_limit = upload_limit
+        self.closing = asyncio.Event()  # set when the fake stops: releases hung and delayed requests
 
     async def handle(
         self,
@@ -87,11 +89,12 @@ class ApiCore:
         self, method: str, params: dict[str, Any], uploads: Mapping[str, Upload], gone: asyncio.Event
     ) -> Answer:
         files = tuple(uploads.values())
-        while (delay := self.faults.take(method, "delay")) is not None:
-            await asyncio.sleep(delay.seconds)
+        if not await self._delay(method, gone, after_execute=False):
+            return self._lost(method, params, files, None, "the client gave up while the answer was delayed")
+        if self.faults.take(method, "hang") is not None:
+            return await self._hang(method, params, files, gone, "no answer")
         if self.faults.take(method, "disconnect") is not None:
-            self.calls.add(method, params, DISCONNECTED, description="connection dropped", uploads=files)
-            return Answer.dropped()
+            return self._lost(method, params, files, None, "connection dropped")
         fault = self.faults.take(method, "error")
         if fault is not None and fault.error is not None:
             return self._fail(method, params, files, fault.error)
@@ -108,24 +111,77 @@ class ApiCore:
             result = await implementation(CallContext(method, params, uploads, gone))
         except ApiError as err:
             return self._fail(method, params, files, err)
+        if not await self._delay(method, gone, after_execute=True):
+            description = "the method ran; the client gave up before the late answer"
+            return self._lost(method, params, files, result, description)
+        if self.faults.take(method, "hang", after_execute=True) is not None:
+            return await self._hang(method, params, files, gone, "the method ran; no answer", result)
         if self.faults.take(method, "disconnect", after_execute=True) is not None:
-            self.calls.add(
-                method,
-                params,
-                DISCONNECTED,
-                result=result,
-                description="connection dropped after the method ran",
-                uploads=files,
-            )
-            return Answer.dropped()
-        self.calls.add(method, params, 200, result=result, uploads=files)
+            return self._lost(method, params, files, result, "connection dropped after the method ran")
+        self.calls.add(method, params, 200, result=result, uploads=files, chat_id=self._flood_chat(params))
         return Answer(200, {"ok": True, "result": result})
 
+    async def _delay(self, method: str, gone: asyncio.Event, *, after_execute: bool) -> bool:
+        """Wait out the planned delays; False when the client hung up or the fake stopped meanwhile."""
+        delays = self.faults.take_all(method, "delay", after_execute=after_execute)
+        seconds = sum(fault.seconds for fault in delays)
+        if seconds <= 0:
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._released(gone), seconds)
+        return not (gone.is_set() or self.closing.is_set())
+
+    async def _hang(
+        self,
+        method: str,
+        params: dict[str, Any],
+        files: tuple[Upload, ...],
+        gone: asyncio.Event,
+        what: str,
+        result: Any = None,
+    ) -> Answer:
+        """Never answer: hold the connection until the client gives up or the fake stops."""
+        await self._released(gone)
+        who = "the client gave up" if gone.is_set() else "the fake stopped"
+        return self._lost(method, params, files, result, f"{what} until {who}")
+
+    async def _released(self, gone: asyncio.Event) -> None:
+        """Return when the client hangs up or the fake stops."""
+        waiters = [asyncio.ensure_future(gone.wait()), asyncio.ensure_future(self.closing.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _lost(
+        self, method: str, params: dict[str, Any], files: tuple[Upload, ...], result: Any, description: str
+    ) -> Answer:
+        self.calls.add(
+            method,
+            params,
+            DISCONNECTED,
+            result=result,
+            description=description,
+            uploads=files,
+            chat_id=self._flood_chat(params),
+        )
+        return Answer.dropped()
+
     def _fail(self, method: str, params: dict[str, Any], files: tuple[Upload, ...], err: ApiError) -> Answer:
-        self.calls.add(method, params, err.error_code, description=err.description, uploads=files)
+        self.calls.add(
+            method,
+            params,
+            err.error_code,
+            description=err.description,
+            uploads=files,
+            retry_after=err.retry_after,
+            chat_id=self._flood_chat(params),
+        )
         return Answer.error(err)
 
     def _flood_chat(self, params: dict[str, Any]) -> int | None:
+        """The chat a call concerns (chat_id, @username resolved), for flood control and the call log."""
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int):
             return chat_id

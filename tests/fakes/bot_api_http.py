@@ -13,11 +13,11 @@ from tests.fakes.bot_api_core import ApiCore
 from tests.fakes.bot_api_spec import ApiError, Upload, bad_request
 
 
-def write_json(handler: tornado.web.RequestHandler, status: int, body: Any) -> None:
-    """Send a JSON answer with a status."""
+def write_json(handler: tornado.web.RequestHandler, status: int, body: Any) -> asyncio.Future[None]:
+    """Send a JSON answer with a status; the future resolves once it has been written out."""
     handler.set_status(status)
     handler.set_header("Content-Type", "application/json")
-    handler.finish(json.dumps(body, ensure_ascii=False))
+    return handler.finish(json.dumps(body, ensure_ascii=False))
 
 
 class BotApiHandler(tornado.web.RequestHandler):

@@ -8,7 +8,6 @@ import json
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes.bot_api import FakeBotAPI, FloodLimits
+from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, FloodLimits
 from tests.fakes.bot_api_html import parse_html
 from tests.fakes.bot_api_spec import BotApiSpec
 from tests.fakes.media import make_image, mp4_bytes
@@ -59,7 +58,7 @@ pytestmark = [
     ),
 ]
 
-TOKEN = "123456:TEST-TOKEN"
+TOKEN = DEFAULT_TOKEN
 REPO = Path(__file__).resolve().parents[2]
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])
 
@@ -72,18 +71,6 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(TOKEN, flood=FloodLimits.off()) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
-        yield client
 
 
 @pytest.fixture
