@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import Message
 from telegram.ext import ExtBot
 
-from bot.gateway.client import VideoGateway
+from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
 from bot.jobs.delivery import UploadTimeouts, VideoDelivery
@@ -58,6 +58,7 @@ class Services:
             base_url=settings.apiyi_base_url,
             api_key=settings.apiyi_api_key,
             poll_interval=settings.poll_interval_seconds,
+            timeouts=GatewayTimeouts(total=settings.generation_timeout_seconds),
         )
         board = StatusBoard(bot, pacer)
         await board.start()

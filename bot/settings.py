@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     default_model: str = "veo-3.1-fast"
     generation_mode: Literal["sync", "async"] = "sync"
     poll_interval_seconds: float = Field(default=5.0, gt=0, le=60)
+    generation_timeout_seconds: float = Field(default=600.0, ge=10, le=7200)
     max_concurrent_jobs: int = Field(default=20, ge=1, le=1000)
 
     # Delivery to Telegram

@@ -88,6 +88,7 @@ class Turn:
     priority: Priority
     cost: int
     used: bool = False
+    refused: bool = False  # Telegram answered 429: the message was not sent and does not count
 
 
 @dataclass(eq=False, order=False)
@@ -193,7 +194,7 @@ class TelegramPacer(BaseRateLimiter[Turn | Priority]):
         chat_id = _chat_of(data)
         if isinstance(rate_limit_args, Turn):
             rate_limit_args.used = True
-            return await self._call(callback, args, kwargs, chat_id)
+            return await self._call(callback, args, kwargs, chat_id, rate_limit_args)
         if not counts_against_limits(endpoint):
             return await callback(*args, **kwargs)
         priority = rate_limit_args or Priority.ANSWER
@@ -205,7 +206,7 @@ class TelegramPacer(BaseRateLimiter[Turn | Priority]):
             async with self.turn(chat_id, priority, cost=cost) as turn:
                 turn.used = True
                 try:
-                    return await self._call(callback, args, kwargs, chat_id)
+                    return await self._call(callback, args, kwargs, chat_id, turn)
                 except RetryAfter as err:
                     wait = retry_after_seconds(err)
                     if retried or endpoint.startswith("edit") or wait > MAX_ANSWER_RETRY_WAIT:
@@ -220,10 +221,13 @@ class TelegramPacer(BaseRateLimiter[Turn | Priority]):
         args: Any,
         kwargs: dict[str, Any],
         chat_id: int | None,
+        turn: Turn | None = None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as err:
+            if isinstance(turn, Turn):
+                turn.refused = True
             self._pause(chat_id, retry_after_seconds(err))
             raise
 
@@ -255,10 +259,11 @@ class TelegramPacer(BaseRateLimiter[Turn | Priority]):
 
     def _finish(self, turn: Turn) -> None:
         now = self._clock()
-        self._overall.end(turn.cost, now, sent=turn.used)
+        sent = turn.used and not turn.refused
+        self._overall.end(turn.cost, now, sent=sent)
         if turn.chat_id is not None:
             chat = self._chat(turn.chat_id)
-            chat.window.end(turn.cost, now, sent=turn.used)
+            chat.window.end(turn.cost, now, sent=sent)
             if turn.priority is Priority.VIDEO:
                 chat.videos_in_flight -= 1
         self._pump()

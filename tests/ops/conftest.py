@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from typing import Any
 
 import pytest
 
@@ -17,5 +17,9 @@ SHORT_TIMEOUTS = GatewayTimeouts(connect=2.0, submit=1.0, poll=1.0, stream_idle=
 @pytest.fixture
 def short_gateway_timeouts(monkeypatch: pytest.MonkeyPatch) -> GatewayTimeouts:
     """The bot's gateway client gives up on a silent answer after a second."""
-    monkeypatch.setattr("bot.services.VideoGateway", functools.partial(VideoGateway, timeouts=SHORT_TIMEOUTS))
+
+    def short(**options: Any) -> VideoGateway:
+        return VideoGateway(**{**options, "timeouts": SHORT_TIMEOUTS})
+
+    monkeypatch.setattr("bot.services.VideoGateway", short)
     return SHORT_TIMEOUTS
