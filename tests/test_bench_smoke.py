@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from bench.report import render
-from bench.run import parse_config
+from bench.metrics import Spread
+from bench.report import render, shapes_table
+from bench.run import CUSTOM, parse_runs
 from bench.scenario import BenchConfig, run_benchmark
+from bench.shapes import SHAPES
+from bench.targets import Targets
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -37,7 +41,11 @@ async def test_six_jobs_are_delivered_exactly_once_and_measured(tmp_path: Path) 
     # Overhead is what the bot adds on top of the gateway's generation time: positive, and bounded.
     assert result.overhead is not None and result.overhead.count == 6
     assert 0 < result.overhead.median <= result.overhead.p95 <= result.overhead.maximum < 20
-    assert result.status_latency is not None and result.status_latency.count == 6
+    # Two jobs per group never meet a limit, so the floor is the generation time itself.
+    assert result.over_floor is not None and result.over_floor.count == 6
+    assert result.over_floor.median == pytest.approx(result.overhead.median)
+    assert result.first_answer is not None and result.first_answer.count == 6
+    assert result.first_answer_floor == Spread(count=6, median=0.0, p95=0.0, maximum=0.0)
     assert result.final_status_latency is not None and result.final_status_latency.count == 6
     # A Python process with PTB and PyAV loaded is tens of MB; the peak comes from the kernel's VmHWM.
     assert 20 * 2**20 < result.memory.peak_bytes < 2**30
@@ -48,24 +56,81 @@ async def test_six_jobs_are_delivered_exactly_once_and_measured(tmp_path: Path) 
     assert result.cpu_seconds["bot"] > 0
     for name in ("bot.log", "fake-bot-api.log", "fake-gateway.log", "calls.jsonl", "injected.jsonl"):
         assert (tmp_path / name).exists(), name
-    assert len((tmp_path / "injected.jsonl").read_text().splitlines()) == 6
+    jobs = [json.loads(line) for line in (tmp_path / "injected.jsonl").read_text().splitlines()]
+    assert len(jobs) == 6 and all(job["floor_video"] == pytest.approx(job["time"] + 0.5) for job in jobs)
 
-    table = render(result)
-    assert (
-        "| Videos delivered | 6/6 exactly once (lost 0, duplicated 0, stray 0) | all, exactly once | pass |"
-        in table
+    table = render(result, Targets(over_floor_p95=60.0), name="tiny")
+    assert "**tiny: 6 jobs from 6 users in 3 groups, generation 0.5 s, video 0.2 MB" in table
+    assert "| Videos delivered exactly once | 6/6 (lost 0, duplicated 0, stray 0) | all | pass |" in table
+    assert "| 429 answers | 0 | 0 | pass |" in table
+    assert "| Delivery overhead above the floor, p95 | " in table and "| < 60 s | pass |" in table
+
+
+async def test_rounds_in_a_private_chat_wait_for_the_round_before(tmp_path: Path) -> None:
+    # One job per round and a slow generation keep this inside a private chat's 1 message a second.
+    config = BenchConfig(
+        jobs=1,
+        users=1,
+        chat_kind="private",
+        rounds=2,
+        generation_seconds=1.5,
+        video_mb=0.1,
+        settle_seconds=0.3,
+        deliver_timeout=30,
+        workdir=tmp_path,
     )
-    assert "| 429 answers from the fake Bot API | 0 | 0 | pass |" in table
-    assert "Bot overhead per job, p95" in table and "Peak RSS of the bot process" in table
+
+    result = await run_benchmark(config)
+
+    assert result.complete and result.deliveries.once == 2
+    assert result.job_states == {"delivered": 2}
+    first, second = [json.loads(line) for line in (tmp_path / "injected.jsonl").read_text().splitlines()]
+    assert first["chat_id"] == second["chat_id"] == 700_001
+    calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    [first_video] = [
+        call["time"]
+        for call in calls
+        if call["method"] == "sendVideo"
+        and call["status"] == 200
+        and call["replies_to"] == first["message_id"]
+    ]
+    assert first_video <= second["time"]
+    assert result.first_answer is not None and result.first_answer.count == 2
+
+    table = shapes_table([("pair", result, Targets()), ("broken", None, Targets())])
+
+    rows = table.splitlines()
+    assert rows[0].startswith("| Shape | Videos delivered exactly once | 429 answers | Delivery overhead")
+    assert rows[2].startswith("| pair: 1 job x 2 rounds from 1 user in 1 private chat, generation 1.5 s")
+    assert rows[2].count("|") == rows[0].count("|")
+    assert rows[3].startswith("| broken | could not run |") and rows[3].count("|") == rows[0].count("|")
 
 
 def test_the_command_line_builds_the_same_config() -> None:
     sizes = ["--jobs", "6", "--users", "3", "--chats", "2"]
     media = ["--generation-seconds", "0.5", "--video-mb", "0.25"]
 
-    config = parse_config([*sizes, *media, "--bot-env", "MALLOC_ARENA_MAX=2"])
+    [run] = parse_runs([*sizes, *media, "--bot-env", "MALLOC_ARENA_MAX=2"])
 
+    config = run.config
+    assert run.name == CUSTOM and run.targets == Targets()
     assert (config.jobs, config.users, config.chats) == (6, 3, 2)
     assert config.video_bytes == 2**18 and config.generation_seconds == 0.5
     assert config.concurrency == 6 and config.jobs_per_user == 2
     assert config.bot_env == (("MALLOC_ARENA_MAX", "2"),)
+
+
+def test_a_shape_takes_overrides_and_all_runs_every_shape_in_its_own_folder(tmp_path: Path) -> None:
+    [run] = parse_runs(["--shape", "one-user", "--generation-seconds", "1", "--bot-env", "A=b"])
+
+    assert run.name == "one-user" and run.targets == SHAPES["one-user"].targets
+    assert (run.config.jobs, run.config.rounds, run.config.chat_kind) == (4, 5, "private")
+    assert run.config.generation_seconds == 1.0
+    assert run.config.bot_env == (("MAX_ACTIVE_JOBS_PER_USER", "4"), ("ADMIN_USER_IDS", "700001"), ("A", "b"))
+
+    runs = parse_runs(["--all", "--workdir", str(tmp_path)])
+
+    assert [one.name for one in runs] == ["groups", "private", "one-group", "one-user", "light", "big"]
+    assert [one.config.workdir for one in runs] == [tmp_path / one.name for one in runs]
+    assert [one.config.total_jobs for one in runs] == [200, 200, 40, 20, 20, 50]
+    assert runs[-1].config.video_bytes == 45 * 2**20
