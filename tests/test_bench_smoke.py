@@ -1,16 +1,19 @@
-"""The benchmark, tiny: the real bot process, both fakes as processes, the same code path as `bench.run`."""
+"""The benchmark, tiny: the real bot and both fakes as processes, `bench.run`'s code path; and its report."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench.metrics import Spread
-from bench.report import render, shapes_table
+from bench.metrics import Deliveries, MethodCalls, Spread
+from bench.procstat import MemoryPeak
+from bench.report import render, shapes_table, summary_rows
 from bench.run import CUSTOM, parse_runs
-from bench.scenario import BenchConfig, run_benchmark
+from bench.scenario import BenchConfig, BenchResult, run_benchmark
 from bench.shapes import SHAPES
 from bench.targets import Targets
 
@@ -134,3 +137,120 @@ def test_a_shape_takes_overrides_and_all_runs_every_shape_in_its_own_folder(tmp_
     assert [one.config.workdir for one in runs] == [tmp_path / one.name for one in runs]
     assert [one.config.total_jobs for one in runs] == [200, 200, 40, 20, 20, 50]
     assert runs[-1].config.video_bytes == 45 * 2**20
+
+
+def measured(**changes: Any) -> BenchResult:
+    """A finished run built by hand: 4 jobs in 2 groups, numbers chosen for the report's columns."""
+    fields: dict[str, Any] = {
+        "config": BenchConfig(jobs=4, users=4, chats=2),
+        "started_at": datetime(2026, 12, 1, 22, 0, tzinfo=UTC),
+        "cpu_count": 2,
+        "python": "3.11.7",
+        "deliveries": Deliveries(expected=4, once=4, lost=(), duplicated={}, strays=0),
+        "over_floor": Spread(count=4, median=0.2, p95=0.4, maximum=0.4),
+        "overhead": Spread(count=4, median=0.2, p95=0.4, maximum=0.4),
+        "first_answer": Spread(count=4, median=0.5, p95=1.25, maximum=1.25),
+        "first_answer_floor": Spread(count=4, median=0.0, p95=0.5, maximum=0.5),
+        "final_status_latency": None,
+        "progress_gap": Spread(count=3, median=1.5, p95=3.0, maximum=3.0),
+        "notified": 4,
+        "injection_seconds": 0.1,
+        "burst_seconds": 6.0,
+        "startup_seconds": 1.0,
+        "memory": MemoryPeak(
+            peak_bytes=130 * 2**20,
+            high_water_mark_bytes=130 * 2**20,
+            polled_peak_bytes=0,
+            descendants_seen=0,
+            samples=1,
+        ),
+        "calls": [
+            MethodCalls("editMessageText", 6, 1),
+            MethodCalls("sendMessage", 4, 0),
+            MethodCalls("sendVideo", 4, 0),
+            MethodCalls("getUpdates", 9, 0),
+        ],
+        "cpu_seconds": {"bot": 2.5, "fake Bot API": 1.0},
+        "bot_exit_code": 0,
+        "bot_log_problems": (),
+        "job_states": {"delivered": 4},
+        "timed_out": False,
+        "warm_up_bytes": 1000,
+        "load_before": 0.1,
+        "load_after": 0.2,
+    }
+    fields.update(changes)
+    return BenchResult(**fields)
+
+
+def test_every_measure_is_checked_against_the_shapes_targets() -> None:
+    targets = Targets(over_floor_p95=0.5, first_answer_over_floor=1.0, peak_rss_mb=120)
+
+    rows = summary_rows(measured(), targets)
+
+    assert rows == [
+        ("Videos delivered exactly once", "4/4 (lost 0, duplicated 0, stray 0)", "all", "pass"),
+        ("429 answers", "1", "0", "**miss**"),
+        ("Delivery overhead above the floor, p95", "0.40 s", "< 0.5 s", "pass"),
+        ("First answer after the command, p95 (floor)", "1.25 s (floor 0.50 s)", "< floor + 1 s", "pass"),
+        ("Peak RSS of the bot", "130.0 MB", "< 120 MB", "**miss**"),
+        (
+            "Telegram calls per job",
+            "3.50 (editMessageText 1.50, sendMessage 1.00, sendVideo 1.00)",
+            "-",
+            "-",
+        ),
+        ("Largest gap between progress updates", "median 1.50 s · p95 3.00 s (3 of 4 jobs)", "-", "-"),
+        ("CPU seconds of the bot", "2.5 s", "-", "-"),
+    ]
+
+
+def test_an_absolute_first_answer_target_and_a_run_without_targets() -> None:
+    late = measured(first_answer=Spread(count=4, median=0.2, p95=0.35, maximum=0.4), over_floor=None)
+
+    light = summary_rows(late, Targets(over_floor_p95=0.3, first_answer_p95=0.3))
+    custom = summary_rows(late, Targets())
+
+    assert light[2] == ("Delivery overhead above the floor, p95", "n/a", "< 0.3 s", "**miss**")
+    assert light[3] == (
+        "First answer after the command, p95 (floor)",
+        "0.35 s (floor 0.50 s)",
+        "< 0.3 s",
+        "**miss**",
+    )
+    assert [row[2:] for row in custom] == [("all", "pass"), ("0", "**miss**")] + [("-", "-")] * 6
+
+
+def test_the_shapes_table_has_one_row_per_shape_with_a_verdict_per_target() -> None:
+    lost = measured(deliveries=Deliveries(expected=4, once=3, lost=((-1, 5),), duplicated={}, strays=0))
+    runs = [
+        ("groups", measured(), SHAPES["groups"].targets),
+        ("light", lost, SHAPES["light"].targets),
+        ("big", None, SHAPES["big"].targets),
+    ]
+
+    lines = shapes_table(runs).splitlines()
+
+    assert lines[0] == (
+        "| Shape | Videos delivered exactly once | 429 answers | Delivery overhead above the floor, p95 "
+        "| First answer after the command, p95 (floor) | Peak RSS of the bot | Telegram calls per job "
+        "| Largest gap between progress updates | CPU seconds of the bot |"
+    )
+    assert len(lines) == 5
+    groups = [cell.strip() for cell in lines[2].split("|")[1:-1]]
+    assert groups == [
+        "groups: 4 jobs from 4 users in 2 groups, generation 5 s, video 5 MB",
+        "4/4 (lost 0, duplicated 0, stray 0) (all: pass)",
+        "1 (0: **miss**)",
+        "0.40 s (< 0.5 s: pass)",
+        "1.25 s (floor 0.50 s) (< floor + 1 s: pass)",
+        "130.0 MB (< 120 MB: **miss**)",
+        "3.50 (editMessageText 1.50, sendMessage 1.00, sendVideo 1.00)",
+        "median 1.50 s · p95 3.00 s (3 of 4 jobs)",
+        "2.5 s",
+    ]
+    light = [cell.strip() for cell in lines[3].split("|")[1:-1]]
+    assert light[1] == "3/4 (lost 1, duplicated 0, stray 0) (all: **miss**)"
+    assert light[3:5] == ["0.40 s (< 0.3 s: **miss**)", "1.25 s (floor 0.50 s) (< 0.3 s: **miss**)"]
+    assert light[5] == "130.0 MB"  # light has no memory target
+    assert lines[4] == "| big | could not run |" + "  |" * 7
