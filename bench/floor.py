@@ -7,6 +7,7 @@ kinds could go it sends videos first. Nothing else spends the buckets. Pure arit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -14,7 +15,7 @@ from enum import IntEnum
 from bench.wire import MessageKey
 from tests.fakes.bot_api_flood import FloodLimits
 
-_EPSILON = 1e-9  # the fake's tolerance for "a whole token is there"
+_EPSILON = 1e-9  # in tokens: the fake's tolerance for "a whole token is there"
 
 
 class Kind(IntEnum):
@@ -43,49 +44,43 @@ class JobFloor:
     video: float
 
 
-@dataclass
 class _Bucket:
-    capacity: float
-    rate: float  # tokens per second
-    tokens: float
-    updated: float
+    """A token bucket kept as the moment it would next be full again (the GCRA form of the same limit)."""
 
-    def refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+    def __init__(self, capacity: float, rate: float) -> None:
+        self._capacity = capacity
+        self._interval = 1.0 / rate  # seconds per token
+        self._full_at = -math.inf
 
-    def wait_for(self, cost: float) -> float:
-        missing = min(cost, self.capacity) - self.tokens
-        return 0.0 if missing <= _EPSILON else missing / self.rate
+    def wait_for(self, cost: float, now: float) -> float:
+        """Seconds from `now` until `cost` tokens are there (0.0 when they are)."""
+        cost = min(cost, self._capacity)
+        earliest = self._full_at - (self._capacity - cost) * self._interval
+        return 0.0 if earliest - now <= _EPSILON * self._interval else earliest - now
 
-    def spend(self, cost: float) -> None:
-        self.tokens -= min(cost, self.capacity)
+    def spend(self, cost: float, now: float) -> None:
+        """Take `cost` tokens at `now` (they must be there)."""
+        self._full_at = max(self._full_at, now) + min(cost, self._capacity) * self._interval
 
 
 class _Buckets:
-    """The bot-wide bucket and one per chat, created full on first use (as the fake does)."""
+    """The bot-wide bucket and one per chat, each full until first spent (as in the fake)."""
 
     def __init__(self, limits: FloodLimits) -> None:
         self._limits = limits
-        self._by_key: dict[object, _Bucket] = {}
+        self._bot = _Bucket(limits.global_burst, limits.global_per_second / limits.time_scale)
+        self._chats: dict[int, _Bucket] = {}
 
-    def of(self, chat_id: int, now: float) -> tuple[_Bucket, _Bucket]:
-        return self._bucket("global", now), self._bucket(chat_id, now)
-
-    def _bucket(self, key: object, now: float) -> _Bucket:
-        bucket = self._by_key.get(key)
-        if bucket is None:
+    def of(self, chat_id: int) -> tuple[_Bucket, _Bucket]:
+        """The bot-wide bucket and the chat's."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
             limits = self._limits
-            if key == "global":
-                capacity, rate = limits.global_burst, limits.global_per_second
-            elif isinstance(key, int) and key > 0:  # private chat ids are the user's id, groups are negative
-                capacity, rate = limits.private_burst, limits.private_per_second
-            else:
-                capacity, rate = limits.group_burst, limits.group_per_minute / 60.0
-            bucket = _Bucket(capacity=capacity, rate=rate / limits.time_scale, tokens=capacity, updated=now)
-            self._by_key[key] = bucket
-        bucket.refill(now)
-        return bucket
+            private = chat_id > 0  # a private chat's id is its user's; group ids are negative
+            burst = limits.private_burst if private else limits.group_burst
+            per_second = limits.private_per_second if private else limits.group_per_minute / 60.0
+            chat = self._chats[chat_id] = _Bucket(burst, per_second / limits.time_scale)
+        return self._bot, chat
 
 
 def send_times(sends: Sequence[FloorSend], limits: FloodLimits | None = None) -> dict[Hashable, float]:
@@ -106,10 +101,10 @@ def send_times(sends: Sequence[FloorSend], limits: FloodLimits | None = None) ->
         pending.sort(key=lambda send: (send.kind, send.ready))
         soonest = float("inf")
         for send in pending:
-            wait = max(bucket.wait_for(send.cost) for bucket in buckets.of(send.chat_id, now))
+            wait = max(bucket.wait_for(send.cost, now) for bucket in buckets.of(send.chat_id))
             if wait == 0.0:
-                for bucket in buckets.of(send.chat_id, now):
-                    bucket.spend(send.cost)
+                for bucket in buckets.of(send.chat_id):
+                    bucket.spend(send.cost, now)
                 sent[send.key] = now
                 pending.remove(send)
                 break

@@ -21,7 +21,7 @@ from typing import Literal
 from bench.artifacts import save_artifacts
 from bench.control import BotApiControl
 from bench.floor import job_floors
-from bench.ledger import LedgerJob, notified_count, read_jobs
+from bench.ledger import LedgerJob, finished_messages, notified_count, read_jobs
 from bench.metrics import (
     LONG_POLL_METHOD,
     Deliveries,
@@ -317,7 +317,9 @@ async def _run(config: BenchConfig, folder: Path) -> BenchResult:
         load_before = load_average()
         await tracker.refresh()
         first_index = tracker.next_index
-        injected, injection_seconds, timed_out = await _inject_rounds(control, tracker, planned, bot, config)
+        injected, injection_seconds, timed_out = await _inject_rounds(
+            control, tracker, planned, bot, config, folder
+        )
         database = folder / "bot.sqlite3"
         notified = await _until_notified(database, len(injected), bot, within=0 if timed_out else SETTLE_CAP)
         await _until_quiet(tracker, bot, quiet=config.settle_seconds)
@@ -418,7 +420,12 @@ async def _create_chats(control: BotApiControl, planned: list[PlannedJob]) -> No
 
 
 async def _inject_rounds(
-    control: BotApiControl, tracker: CallTracker, planned: list[PlannedJob], bot: Child, config: BenchConfig
+    control: BotApiControl,
+    tracker: CallTracker,
+    planned: list[PlannedJob],
+    bot: Child,
+    config: BenchConfig,
+    folder: Path,
 ) -> tuple[dict[MessageKey, float], float, bool]:
     """Inject round after round, each once the videos of the one before arrived.
 
@@ -434,7 +441,8 @@ async def _inject_rounds(
         took = time.monotonic() - min(this_round.values())
         injection_seconds = max(injection_seconds, took)
         logger.info("round %d: injected %d jobs in %.2f s", number + 1, len(this_round), took)
-        if await _until_delivered(tracker, this_round, bot, within=deadline - loop.time()):
+        database = folder / "bot.sqlite3"
+        if await _until_delivered(tracker, this_round, bot, database, within=deadline - loop.time()):
             return injected, injection_seconds, True
     return injected, injection_seconds, False
 
@@ -465,9 +473,12 @@ async def _until_started(tracker: CallTracker, bot: Child, *, within: float) -> 
 
 
 async def _until_delivered(
-    tracker: CallTracker, injected: dict[MessageKey, float], bot: Child, *, within: float
+    tracker: CallTracker, injected: dict[MessageKey, float], bot: Child, database: Path, *, within: float
 ) -> bool:
-    """Wait until every injected message has a video; True when the time ran out (or the bot died)."""
+    """Wait until every injected message has a video or its job ended without one (failed, cancelled).
+
+    True when the time ran out (or the bot died).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     next_report = loop.time() + PROGRESS_EVERY
@@ -475,6 +486,10 @@ async def _until_delivered(
         await tracker.refresh()
         delivered = sum(1 for key in injected if key in tracker.videos)
         if delivered == len(injected):
+            return False
+        finished = await asyncio.to_thread(finished_messages, database)
+        if all(key in tracker.videos or key in finished for key in injected):
+            logger.error("%d of %d jobs ended without a video", len(injected) - delivered, len(injected))
             return False
         if not bot.alive:
             logger.error("the bot exited with code %s mid-run", bot.process.returncode)

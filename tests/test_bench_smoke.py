@@ -20,17 +20,13 @@ from bench.targets import Targets
 pytestmark = pytest.mark.timeout(60)
 
 
+def tiny(workdir: Path, **shape: Any) -> BenchConfig:
+    """A run of a few seconds that keeps its raw data in `workdir`."""
+    return BenchConfig(settle_seconds=0.3, deliver_timeout=30, workdir=workdir, **shape)
+
+
 async def test_six_jobs_are_delivered_exactly_once_and_measured(tmp_path: Path) -> None:
-    config = BenchConfig(
-        jobs=6,
-        users=6,
-        chats=3,
-        generation_seconds=0.5,
-        video_mb=0.2,
-        settle_seconds=0.3,
-        deliver_timeout=30,
-        workdir=tmp_path,
-    )
+    config = tiny(tmp_path, jobs=6, users=6, chats=3, generation_seconds=0.5, video_mb=0.2)
 
     result = await run_benchmark(config)
 
@@ -71,16 +67,8 @@ async def test_six_jobs_are_delivered_exactly_once_and_measured(tmp_path: Path) 
 
 async def test_rounds_in_a_private_chat_wait_for_the_round_before(tmp_path: Path) -> None:
     # One job per round and a slow generation keep this inside a private chat's 1 message a second.
-    config = BenchConfig(
-        jobs=1,
-        users=1,
-        chat_kind="private",
-        rounds=2,
-        generation_seconds=1.5,
-        video_mb=0.1,
-        settle_seconds=0.3,
-        deliver_timeout=30,
-        workdir=tmp_path,
+    config = tiny(
+        tmp_path, jobs=1, users=1, chat_kind="private", rounds=2, generation_seconds=1.5, video_mb=0.1
     )
 
     result = await run_benchmark(config)
