@@ -55,6 +55,12 @@ def _gaps(spread: Spread | None, jobs: int) -> str:
     return f"{median_p95(spread)} ({spread.count} of {jobs} jobs)"
 
 
+def _of(spread: Spread | None, jobs: int) -> str:
+    """' (n of N jobs)' when the sample misses some jobs."""
+    count = 0 if spread is None else spread.count
+    return "" if count == jobs else f" ({count} of {jobs} jobs)"
+
+
 def _p95(spread: Spread | None) -> float | None:
     return None if spread is None else spread.p95
 
@@ -92,14 +98,14 @@ def check(result: BenchResult, targets: Targets) -> list[Check]:
             "Delivery overhead above the floor, p95",
             _p95(result.over_floor),
             targets.over_floor_p95,
-            seconds(_p95(result.over_floor)),
+            seconds(_p95(result.over_floor)) + _of(result.over_floor, result.config.total_jobs),
             over_floor_target,
         ),
         _below(
             "First answer after the command, p95 (floor)",
             first,
             first_limit,
-            f"{seconds(first)} (floor {seconds(floor)})",
+            f"{seconds(first)} (floor {seconds(floor)})" + _of(result.first_answer, result.config.total_jobs),
             first_target,
         ),
         _below("Peak RSS of the bot", peak_mb, targets.peak_rss_mb, f"{peak_mb:.1f} MB", rss_target),

@@ -194,15 +194,15 @@ def test_every_measure_is_checked_against_the_shapes_targets() -> None:
 
 
 def test_an_absolute_first_answer_target_and_a_run_without_targets() -> None:
-    late = measured(first_answer=Spread(count=4, median=0.2, p95=0.35, maximum=0.4), over_floor=None)
+    late = measured(first_answer=Spread(count=3, median=0.2, p95=0.35, maximum=0.4), over_floor=None)
 
     light = summary_rows(late, Targets(over_floor_p95=0.3, first_answer_p95=0.3))
     custom = summary_rows(late, Targets())
 
-    assert light[2] == ("Delivery overhead above the floor, p95", "n/a", "< 0.3 s", "**miss**")
+    assert light[2] == ("Delivery overhead above the floor, p95", "n/a (0 of 4 jobs)", "< 0.3 s", "**miss**")
     assert light[3] == (
         "First answer after the command, p95 (floor)",
-        "0.35 s (floor 0.50 s)",
+        "0.35 s (floor 0.50 s) (3 of 4 jobs)",
         "< 0.3 s",
         "**miss**",
     )
