@@ -51,3 +51,17 @@ def notified_count(database: Path) -> int:
     with contextlib.closing(_connect(database)) as connection:
         (count,) = connection.execute("SELECT COUNT(*) FROM jobs WHERE user_notified = 1").fetchone()
     return int(count)
+
+
+TERMINAL_STATES = ("delivered", "failed", "cancelled")
+
+
+def finished_messages(database: Path) -> set[tuple[int, int]]:
+    """(chat_id, user_message_id) of every job in a terminal state: delivered, failed or cancelled."""
+    if not database.exists():
+        return set()
+    marks = ", ".join("?" for _ in TERMINAL_STATES)
+    query = f"SELECT chat_id, user_message_id FROM jobs WHERE state IN ({marks})"  # noqa: S608 - placeholders only
+    with contextlib.closing(_connect(database)) as connection:
+        rows = connection.execute(query, TERMINAL_STATES).fetchall()
+    return {(int(chat_id), int(message_id)) for chat_id, message_id in rows}

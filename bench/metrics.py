@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -131,12 +132,28 @@ def last_activity(calls: Iterable[ApiCall]) -> float | None:
 
 def last_edits(calls: Iterable[ApiCall]) -> dict[MessageKey, float]:
     """For each edited message, when its last successful editMessageText was answered."""
-    edited: dict[MessageKey, float] = {}
+    return {key: times[-1] for key, times in edit_times(calls).items()}
+
+
+def edit_times(calls: Iterable[ApiCall]) -> dict[MessageKey, list[float]]:
+    """For each edited message, when each successful editMessageText of it was answered, in order."""
+    updates: dict[MessageKey, list[float]] = {}
     for call in calls:
         chat_id, message_id = call.chat_id, call.params.get("message_id")
         wanted = call.method == "editMessageText" and call.ok
         if not wanted or chat_id is None or not isinstance(message_id, int):
             continue
-        key = (chat_id, message_id)
-        edited[key] = max(call.time, edited.get(key, call.time))
-    return edited
+        updates.setdefault((chat_id, message_id), []).append(call.time)
+    return {key: sorted(times) for key, times in updates.items()}
+
+
+def largest_progress_gap(shown: float, edits: Iterable[float], ready: float) -> float | None:
+    """The longest time a user looked at an unchanged status while the job generated (None: never shown then).
+
+    The status message appears at `shown`, is edited at `edits`, and the generation ends at `ready`; the gap
+    that is still open when the generation ends counts too.
+    """
+    if shown >= ready:
+        return None
+    moments = [shown, *sorted(at for at in edits if shown < at < ready), ready]
+    return max(later - earlier for earlier, later in itertools.pairwise(moments))

@@ -20,7 +20,8 @@ from typing import Literal
 
 from bench.artifacts import save_artifacts
 from bench.control import BotApiControl
-from bench.ledger import LedgerJob, notified_count, read_jobs
+from bench.floor import job_floors
+from bench.ledger import LedgerJob, finished_messages, notified_count, read_jobs
 from bench.metrics import (
     LONG_POLL_METHOD,
     Deliveries,
@@ -29,7 +30,9 @@ from bench.metrics import (
     calls_by_method,
     count_deliveries,
     delays,
+    edit_times,
     first_answers,
+    largest_progress_gap,
     last_activity,
     last_edits,
 )
@@ -64,27 +67,35 @@ BOT_STOP_TIMEOUT = 45.0
 PROGRESS_EVERY = 10.0
 
 
+ChatKind = Literal["group", "private"]
+
+
 @dataclass(frozen=True)
 class BenchConfig:
-    """What to run: how many jobs, users and group chats, how long a generation takes, how big a video is."""
+    """What to run: how many jobs, users and chats, how long a generation takes, how big a video is.
 
-    jobs: int = 200
+    With `rounds` > 1 the same `jobs` are sent again once every video of the round before has arrived.
+    """
+
+    jobs: int = 200  # per round
     users: int = 200
-    chats: int = 20
+    chats: int = 20  # group chats; private chats are one per user
+    chat_kind: ChatKind = "group"
+    rounds: int = 1
     generation_seconds: float = 5.0
     video_mb: float = 5.0
     mode: Literal["sync", "async"] = "sync"
     max_concurrent_jobs: int | None = None  # default: as many as there are jobs
     poll_interval: float = 1.0  # async mode only
     deliver_timeout: float = 480.0
-    settle_seconds: float = 2.0
+    settle_seconds: float = 5.0
     startup_timeout: float = 60.0
     workdir: Path | None = None  # keep logs, the database and raw data here (default: a temporary folder)
     bot_env: tuple[tuple[str, str], ...] = ()  # extra environment for the bot process (experiments)
 
     def __post_init__(self) -> None:
-        if self.jobs < 1 or self.users < 1 or self.chats < 1:
-            raise ValueError("jobs, users and chats must be at least 1")
+        if self.jobs < 1 or self.users < 1 or self.chats < 1 or self.rounds < 1:
+            raise ValueError("jobs, users, chats and rounds must be at least 1")
         if self.generation_seconds < 0 or self.video_mb < 0:
             raise ValueError("generation time and video size must not be negative")
 
@@ -103,6 +114,29 @@ class BenchConfig:
         """The most jobs one user has at once."""
         return math.ceil(self.jobs / self.users)
 
+    @property
+    def total_jobs(self) -> int:
+        """Jobs over all rounds."""
+        return self.jobs * self.rounds
+
+    @property
+    def chat_count(self) -> int:
+        """How many chats the jobs are sent in."""
+        return min(self.users, self.jobs) if self.chat_kind == "private" else min(self.chats, self.users)
+
+    def describe(self) -> str:
+        """One line: the jobs, their chats, generation time and video size."""
+        chats = _count(self.chat_count, "private chat" if self.chat_kind == "private" else "group")
+        rounds = f" x {self.rounds} rounds" if self.rounds > 1 else ""
+        return (
+            f"{_count(self.jobs, 'job')}{rounds} from {_count(self.users, 'user')} in {chats}, "
+            f"generation {self.generation_seconds:g} s, video {self.video_mb:g} MB"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 
 @dataclass(frozen=True)
 class PlannedJob:
@@ -111,6 +145,7 @@ class PlannedJob:
     user_id: int
     chat_id: int
     text: str
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,9 +157,12 @@ class BenchResult:
     cpu_count: int
     python: str
     deliveries: Deliveries
+    over_floor: Spread | None  # video at the fake Bot API - Telegram's floor for that video
     overhead: Spread | None  # video at the fake Bot API - message injected - generation time
-    status_latency: Spread | None  # status message at the fake Bot API - message injected
+    first_answer: Spread | None  # the bot's first message replying to the command - message injected
+    first_answer_floor: Spread | None  # Telegram's floor for that first answer - message injected
     final_status_latency: Spread | None  # last edit of the status message - message injected
+    progress_gap: Spread | None  # per job: the longest a status message stayed unchanged while generating
     notified: int  # jobs whose final state was written before the bot was stopped
     injection_seconds: float
     burst_seconds: float | None  # first injection to last video
@@ -154,17 +192,23 @@ class BenchResult:
 
 
 def plan_jobs(config: BenchConfig) -> list[PlannedJob]:
-    """Job j comes from user j mod users, who writes in group (user mod chats)."""
+    """Job j of a round comes from user j mod users, who writes in group (user mod chats) or privately."""
     planned = []
-    for number in range(config.jobs):
-        user = number % config.users
-        planned.append(
-            PlannedJob(
-                user_id=FIRST_USER_ID + user,
-                chat_id=FIRST_GROUP_ID - (user % config.chats),
-                text=f"/video@{BOT_USERNAME} {PROMPT}, take {number + 1}",
+    for round_number in range(config.rounds):
+        for number in range(config.jobs):
+            user = number % config.users
+            user_id = FIRST_USER_ID + user
+            private = config.chat_kind == "private"
+            take = round_number * config.jobs + number + 1
+            command = "/video" if private else f"/video@{BOT_USERNAME}"
+            planned.append(
+                PlannedJob(
+                    user_id=user_id,
+                    chat_id=user_id if private else FIRST_GROUP_ID - (user % config.chats),
+                    text=f"{command} {PROMPT}, take {take}",
+                    round=round_number,
+                )
             )
-        )
     return planned
 
 
@@ -273,11 +317,9 @@ async def _run(config: BenchConfig, folder: Path) -> BenchResult:
         load_before = load_average()
         await tracker.refresh()
         first_index = tracker.next_index
-        injected = await _inject(control, planned)
-        injection_seconds = time.monotonic() - min(injected.values())
-        logger.info("injected %d jobs in %.2f s", len(injected), injection_seconds)
-
-        timed_out = await _until_delivered(tracker, injected, bot, within=config.deliver_timeout)
+        injected, injection_seconds, timed_out = await _inject_rounds(
+            control, tracker, planned, bot, config, folder
+        )
         database = folder / "bot.sqlite3"
         notified = await _until_notified(database, len(injected), bot, within=0 if timed_out else SETTLE_CAP)
         await _until_quiet(tracker, bot, quiet=config.settle_seconds)
@@ -297,9 +339,15 @@ async def _run(config: BenchConfig, folder: Path) -> BenchResult:
     statuses = first_answers(measured, "sendMessage")
     videos = first_answers(measured, "sendVideo")
     ledger = await asyncio.to_thread(read_jobs, database)
+    floors = job_floors(injected, config.generation_seconds)
     if config.workdir is not None:
         await asyncio.to_thread(
-            save_artifacts, folder, injected=injected, calls=tracker.calls, memory_timeline=memory.timeline
+            save_artifacts,
+            folder,
+            injected=injected,
+            floors=floors,
+            calls=tracker.calls,
+            memory_timeline=memory.timeline,
         )
     first_sent = min(injected.values())
     return BenchResult(
@@ -308,9 +356,14 @@ async def _run(config: BenchConfig, folder: Path) -> BenchResult:
         cpu_count=os.cpu_count() or 0,
         python=platform.python_version(),
         deliveries=count_deliveries(injected, messages),
+        over_floor=Spread.of(delays({key: floor.video for key, floor in floors.items()}, videos)),
         overhead=Spread.of(delays(injected, videos, minus=config.generation_seconds)),
-        status_latency=Spread.of(delays(injected, statuses)),
+        first_answer=Spread.of(delays(injected, statuses)),
+        first_answer_floor=Spread.of(delays(injected, {key: floor.ack for key, floor in floors.items()})),
         final_status_latency=Spread.of(delays(injected, _final_edits(ledger, measured))),
+        progress_gap=Spread.of(
+            _progress_gaps(ledger, measured, statuses, injected, generation_seconds=config.generation_seconds)
+        ),
         notified=notified,
         injection_seconds=injection_seconds,
         burst_seconds=max(videos.values()) - first_sent if videos else None,
@@ -362,8 +415,36 @@ async def _start_fakes(
 async def _create_chats(control: BotApiControl, planned: list[PlannedJob]) -> None:
     for user_id in sorted({job.user_id for job in planned}):
         await control.add_user(user_id, f"User{user_id - FIRST_USER_ID + 1}")
-    for chat_id in sorted({job.chat_id for job in planned}, reverse=True):
+    for chat_id in sorted({job.chat_id for job in planned if job.chat_id < 0}, reverse=True):
         await control.add_group(chat_id, f"Bench group {FIRST_GROUP_ID - chat_id + 1}")
+
+
+async def _inject_rounds(
+    control: BotApiControl,
+    tracker: CallTracker,
+    planned: list[PlannedJob],
+    bot: Child,
+    config: BenchConfig,
+    folder: Path,
+) -> tuple[dict[MessageKey, float], float, bool]:
+    """Inject round after round, each once the videos of the one before arrived.
+
+    Returns when each message was injected, the longest a round's injection took, and whether time ran out.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + config.deliver_timeout
+    injected: dict[MessageKey, float] = {}
+    injection_seconds = 0.0
+    for number in range(config.rounds):
+        this_round = await _inject(control, [job for job in planned if job.round == number])
+        injected.update(this_round)
+        took = time.monotonic() - min(this_round.values())
+        injection_seconds = max(injection_seconds, took)
+        logger.info("round %d: injected %d jobs in %.2f s", number + 1, len(this_round), took)
+        database = folder / "bot.sqlite3"
+        if await _until_delivered(tracker, this_round, bot, database, within=deadline - loop.time()):
+            return injected, injection_seconds, True
+    return injected, injection_seconds, False
 
 
 async def _inject(control: BotApiControl, planned: list[PlannedJob]) -> dict[MessageKey, float]:
@@ -392,9 +473,12 @@ async def _until_started(tracker: CallTracker, bot: Child, *, within: float) -> 
 
 
 async def _until_delivered(
-    tracker: CallTracker, injected: dict[MessageKey, float], bot: Child, *, within: float
+    tracker: CallTracker, injected: dict[MessageKey, float], bot: Child, database: Path, *, within: float
 ) -> bool:
-    """Wait until every injected message has a video; True when the time ran out (or the bot died)."""
+    """Wait until every injected message has a video or its job ended without one (failed, cancelled).
+
+    True when the time ran out (or the bot died).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     next_report = loop.time() + PROGRESS_EVERY
@@ -402,6 +486,10 @@ async def _until_delivered(
         await tracker.refresh()
         delivered = sum(1 for key in injected if key in tracker.videos)
         if delivered == len(injected):
+            return False
+        finished = await asyncio.to_thread(finished_messages, database)
+        if all(key in tracker.videos or key in finished for key in injected):
+            logger.error("%d of %d jobs ended without a video", len(injected) - delivered, len(injected))
             return False
         if not bot.alive:
             logger.error("the bot exited with code %s mid-run", bot.process.returncode)
@@ -460,3 +548,25 @@ def _final_edits(ledger: list[LedgerJob], calls: list[ApiCall]) -> dict[MessageK
         if status is not None and status in edits:
             final[(job.chat_id, job.user_message_id)] = edits[status]
     return final
+
+
+def _progress_gaps(
+    ledger: list[LedgerJob],
+    calls: list[ApiCall],
+    statuses: dict[MessageKey, float],
+    injected: dict[MessageKey, float],
+    *,
+    generation_seconds: float,
+) -> list[float]:
+    """Per job whose status was shown while it generated: the longest that status stayed unchanged."""
+    edits = edit_times(calls)
+    gaps = []
+    for job in ledger:
+        key = (job.chat_id, job.user_message_id)
+        if job.status_message_id is None or key not in statuses or key not in injected:
+            continue
+        shown = edits.get((job.chat_id, job.status_message_id), [])
+        gap = largest_progress_gap(statuses[key], shown, injected[key] + generation_seconds)
+        if gap is not None:
+            gaps.append(gap)
+    return gaps

@@ -11,7 +11,9 @@ from bench.metrics import (
     calls_by_method,
     count_deliveries,
     delays,
+    edit_times,
     first_answers,
+    largest_progress_gap,
     last_activity,
     last_edits,
     percentile,
@@ -112,3 +114,22 @@ def test_last_edits_keep_the_latest_successful_edit_of_each_message() -> None:
     ]
 
     assert last_edits(calls) == {(GROUP, 7): 3.0, (GROUP, 8): 2.0}
+
+
+def test_edit_times_list_every_successful_edit_in_order() -> None:
+    calls = [
+        call(0, "editMessageText", 3.0, chat_id=GROUP, message_id=7),
+        call(1, "editMessageText", 1.0, chat_id=GROUP, message_id=7),
+        call(2, "editMessageText", 2.0, status=429, chat_id=GROUP, message_id=7),
+        call(3, "sendMessage", 0.5, chat_id=GROUP),
+    ]
+
+    assert edit_times(calls) == {(GROUP, 7): [1.0, 3.0]}
+
+
+def test_the_largest_progress_gap_counts_the_gap_still_open_when_generation_ends() -> None:
+    assert largest_progress_gap(1.0, [2.0, 4.5], ready=5.0) == 2.5
+    assert largest_progress_gap(1.0, [2.0, 3.0], ready=6.0) == 3.0  # the last update was 3 s before the end
+    assert largest_progress_gap(1.0, [], ready=5.0) == 4.0  # a status that was never edited
+    assert largest_progress_gap(1.0, [0.5, 7.0], ready=5.0) == 4.0  # edits outside the generation don't count
+    assert largest_progress_gap(5.0, [6.0], ready=5.0) is None  # the status came after the generation
