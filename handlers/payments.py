@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Message, Update
 from telegram.constants import ChatType
 
 from bot.context import BotContext
@@ -63,14 +63,20 @@ async def buy_button(update: Update, context: BotContext) -> None:
         await query.answer(texts(language, "buy-pack-gone"), show_alert=True)
         return
     credit = format_usd(pack.cents)
-    await context.bot.send_invoice(
-        chat_id=query.message.chat.id,
-        title=texts(language, "invoice-title", credit=credit)[:32],
-        description=texts(language, "invoice-description", credit=credit, stars=str(pack.stars))[:255],
-        payload=services.shop.payload_for(query.from_user.id, pack),
-        provider_token="",  # Telegram Stars take no payment provider
-        currency=STARS_CURRENCY,
-        prices=[LabeledPrice(texts(language, "invoice-label", credit=credit), pack.stars)],
+    # A plain API request, because PTB's send_invoice adds the bot's default parse_mode, which sendInvoice
+    # does not take. Method names are case-insensitive; the lower-case one keeps PTB from suggesting
+    # send_invoice. No provider_token: Telegram Stars have no payment provider.
+    await context.bot.do_api_request(
+        "sendinvoice",
+        api_kwargs={
+            "chat_id": query.message.chat.id,
+            "title": texts(language, "invoice-title", credit=credit)[:32],
+            "description": texts(language, "invoice-description", credit=credit, stars=str(pack.stars))[:255],
+            "payload": services.shop.payload_for(query.from_user.id, pack),
+            "currency": STARS_CURRENCY,
+            "prices": [LabeledPrice(texts(language, "invoice-label", credit=credit), pack.stars)],
+        },
+        return_type=Message,
     )
     await query.answer()
 

@@ -1,4 +1,4 @@
-"""A user's delivered videos, newest first, for /history (read-only; the job table is owned by storage.jobs)."""
+"""A user's delivered videos, newest first, for /history (read-only; storage.jobs owns the job table)."""
 
 from __future__ import annotations
 
