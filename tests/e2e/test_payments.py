@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.payments import InvoicePayload, encode_payload
 from bot.settings import StarsPack
+from storage.history import delivered_videos
 from tests.e2e.bot_process import until
 from tests.e2e.harness import BOT_TOKEN
 from tests.fakes.bot_api import FakeBotAPI, FakeChat
@@ -72,6 +73,9 @@ async def test_buy_is_credited_once_spent_given_back_on_failure(
     chat = api.private_chat(user_id=6001)
     async with bot_with(**PAY_ONLY) as app:
         payments = app.bot_data.services.payments
+        api.send_text(chat, None, "/video a fox in snow")  # pay-only and nothing bought yet
+        refused = await api.wait_for(sent_text("This video costs $0.15", chat.id))
+        assert "/buy adds credit" in refused.params["text"]
         with payment_log() as log:
             update = await buy(api, chat, 50)
             thanks = await api.wait_for(sent_text("Thank you", chat.id))
@@ -79,7 +83,16 @@ async def test_buy_is_credited_once_spent_given_back_on_failure(
             api.redeliver(update)  # the same payment update again
             await until(lambda: sum("new=False" in line for line in log) == 1, timeout=10)
         assert (await payments.credit(6001)).available_cents == 50
-        assert len([call for call in api.calls_to("sendMessage") if "Thank you" in call.params["text"]]) == 1
+        assert (
+            len(
+                [
+                    call
+                    for call in api.calls_to("sendMessage")
+                    if call.ok and "Thank you" in call.params["text"]
+                ]
+            )
+            == 1
+        )
 
         start = len(api.calls)
         api.send_text(chat, None, "/video a fox in snow")
@@ -173,7 +186,9 @@ async def test_refund_removes_the_credit_once_and_only_while_unspent(
         await api.wait_for(sent_text("Thank you", chat.id))
         large = (await buy(api, chat, 250))["message"]["successful_payment"]["telegram_payment_charge_id"]
         await until(
-            lambda: len([c for c in api.calls_to("sendMessage") if "Thank you" in c.params["text"]]) == 2
+            lambda: (
+                len([c for c in api.calls_to("sendMessage") if c.ok and "Thank you" in c.params["text"]]) == 2
+            )
         )
         assert (await payments.credit(6004)).available_cents == 350
 
@@ -212,11 +227,16 @@ async def test_history_lists_videos_and_sends_one_again_by_file_id(
     api: FakeBotAPI, bot_with: BotStarter
 ) -> None:
     chat = api.private_chat(user_id=6005)
-    async with bot_with():
+    async with bot_with() as app:
         api.send_text(chat, None, "/history")
         await api.wait_for(sent_text("no delivered videos", chat.id))
         api.send_text(chat, None, "/video a lighthouse at dusk")
         await until(lambda: len(api.videos_sent(chat)) == 1)
+        db = app.bot_data.services.db
+        deadline = time.monotonic() + 20
+        while not await delivered_videos(db, 6005):  # recorded just after the upload
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
         [first] = api.videos_sent(chat)
         start = len(api.calls)
         api.send_text(chat, None, "/history")
