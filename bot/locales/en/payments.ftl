@@ -52,3 +52,8 @@ history-line = { $number }. { $prompt } · <code>{ $model }</code> · { $date }
 history-button = ▶️ { $number }
 history-gone = That video is no longer available.
 history-sending = Sending it again…
+
+## Commands menu (for bot.app.COMMANDS)
+
+command-buy = Buy video credit with Telegram Stars
+command-history = Your last videos

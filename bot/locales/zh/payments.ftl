@@ -52,3 +52,8 @@ history-line = { $number }. { $prompt } · <code>{ $model }</code> · { $date }
 history-button = ▶️ { $number }
 history-gone = 这个视频已无法获取。
 history-sending = 正在重新发送…
+
+## 命令菜单（bot.app.COMMANDS）
+
+command-buy = 用 Telegram Stars 购买视频额度
+command-history = 你最近的视频
