@@ -29,7 +29,7 @@ from storage import Database
 logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
-COMMANDS = ("video", "extend", "settings", "models", "quota", "cancel", "language", "help")
+COMMANDS = ("video", "extend", "settings", "models", "quota", "buy", "history", "cancel", "language", "help")
 SHUTDOWN_GRACE_SECONDS = 10.0
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
 # ... about 30 s in all), so a short network outage at start does not stop the bot.

@@ -19,9 +19,10 @@ from bot.jobs.runner import JobRunner
 from bot.languages import LanguagePreferences
 from bot.metrics import OpsMetrics
 from bot.pacing.pacer import TelegramPacer
+from bot.payments import StarsShop
 from bot.settings import Settings
 from bot.status_board import StatusBoard
-from storage import Database, JobStore, PreferenceStore, QuotaLedger, UserStore
+from storage import Database, JobStore, PaymentStore, PreferenceStore, QuotaLedger, UserStore
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Services:
     followups: FollowUpActions
     languages: LanguagePreferences
     metrics: OpsMetrics
+    payments: PaymentStore
+    shop: StarsShop
 
     @classmethod
     async def create(cls, bot: ExtBot[None], settings: Settings) -> Services:
@@ -89,6 +92,7 @@ class Services:
             retention=timedelta(days=settings.job_retention_days),
         )
         preferences = PreferenceStore(db)
+        payments = PaymentStore(db)
         intake = JobIntake(
             jobs=jobs, runner=runner, texts=texts, settings=settings, preferences=preferences, users=users
         )
@@ -118,6 +122,8 @@ class Services:
             followups=FollowUpActions(bot=bot, jobs=jobs, temp_dir=settings.temp_dir),
             languages=languages,
             metrics=metrics,
+            payments=payments,
+            shop=StarsShop(settings=settings, payments=payments),
         )
 
     async def close(self) -> None:

@@ -5,12 +5,46 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 IdList = Annotated[frozenset[int], NoDecode]
+MAX_STARS_PER_INVOICE = 10_000
+MAX_STARS_PACKS = 8
+MAX_SUPPORT_TEXT_CHARS = 2000
+
+
+class StarsPack(NamedTuple):
+    """A credit pack sold for Telegram Stars: `stars` buy `cents` of video credit."""
+
+    stars: int
+    cents: int
+
+
+def parse_stars_packs(value: str) -> tuple[StarsPack, ...]:
+    """`50:0.50,250:3.00` as packs; ValueError naming the bad part."""
+    packs: list[StarsPack] = []
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        stars_text, _, usd_text = part.partition(":")
+        try:
+            stars = int(stars_text)
+            usd = Decimal(usd_text)
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"{part!r} is not STARS:USD (e.g. 50:0.50)") from None
+        if not 1 <= stars <= MAX_STARS_PER_INVOICE:
+            raise ValueError(f"{part!r}: Stars must be between 1 and {MAX_STARS_PER_INVOICE}")
+        if usd <= 0 or usd != usd.quantize(Decimal("0.01")) or usd > 10_000:
+            raise ValueError(f"{part!r}: USD must be a positive amount with at most 2 decimals")
+        if any(pack.stars == stars for pack in packs):
+            raise ValueError(f"{stars} Stars appears twice")
+        packs.append(StarsPack(stars, int(usd * 100)))
+    if len(packs) > MAX_STARS_PACKS:
+        raise ValueError(f"at most {MAX_STARS_PACKS} packs")
+    return tuple(packs)
 
 
 class Settings(BaseSettings):
@@ -48,6 +82,10 @@ class Settings(BaseSettings):
     allowed_user_ids: IdList = frozenset()
     allowed_chat_ids: IdList = frozenset()
 
+    # Payments in Telegram Stars (off while STARS_PACKS is empty)
+    stars_packs: Annotated[tuple[StarsPack, ...], NoDecode] = ()
+    payment_support_text: str = Field(default="", max_length=MAX_SUPPORT_TEXT_CHARS)
+
     # Operations
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     job_retention_days: int = Field(default=30, ge=1)
@@ -69,6 +107,12 @@ class Settings(BaseSettings):
             parts = value.replace(",", " ").split()
             return frozenset(int(part) for part in parts)
         return value
+
+    @field_validator("stars_packs", mode="before")
+    @classmethod
+    def _parse_packs(cls, value: object) -> object:
+        """Accept `50:0.50,250:3.00` as well as a real list."""
+        return parse_stars_packs(value) if isinstance(value, str) else value
 
     @field_validator("telegram_api_url", "apiyi_base_url")
     @classmethod
@@ -97,6 +141,11 @@ class Settings(BaseSettings):
     def user_budget_cents(self) -> int:
         """The per-user budget per period in whole cents."""
         return int(self.user_budget_usd * 100)
+
+    @property
+    def payments_enabled(self) -> bool:
+        """True when at least one Stars pack is on sale."""
+        return bool(self.stars_packs)
 
     @property
     def global_budget_cents(self) -> int:

@@ -10,6 +10,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    PreCheckoutQueryHandler,
     TypeHandler,
     filters,
 )
@@ -21,7 +22,18 @@ from handlers.cancel import cancel_command
 from handlers.errors import error_handler
 from handlers.followups import followup_button
 from handlers.help import help_command, models_command, start_command
+from handlers.history import HISTORY_CALLBACK_PREFIX, history_button, history_command
 from handlers.language import LANGUAGE_CALLBACK_PREFIX, language_button, language_command
+from handlers.payments import (
+    BUY_CALLBACK_PREFIX,
+    buy_button,
+    buy_command,
+    paysupport_command,
+    pre_checkout,
+    refund_command,
+    successful_payment,
+    terms_command,
+)
 from handlers.quota import quota_command
 from handlers.settings_menu import settings_button, settings_command
 from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
@@ -55,4 +67,18 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(followup_button, pattern=f"^{FOLLOW_UP_PREFIX}"))
     application.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{SETTINGS_CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(language_button, pattern=f"^{LANGUAGE_CALLBACK_PREFIX}"))
+    # Stars payments and /history (issue 12): a successful payment is a service message no handler above
+    # matches; a pre-checkout query must be answered within Telegram's 10 seconds.
+    application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    application.add_handler(PreCheckoutQueryHandler(pre_checkout))
+    for name, command in (
+        ("buy", buy_command),
+        ("paysupport", paysupport_command),
+        ("terms", terms_command),
+        ("refund", refund_command),
+        ("history", history_command),
+    ):
+        application.add_handler(CommandHandler(name, command))
+    application.add_handler(CallbackQueryHandler(buy_button, pattern=f"^{BUY_CALLBACK_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(history_button, pattern=f"^{HISTORY_CALLBACK_PREFIX}"))
     application.add_error_handler(error_handler)

@@ -27,11 +27,15 @@ async def enforce_allow_lists(update: Update, context: BotContext) -> None:
     user = update.effective_user
     chat = update.effective_chat
     settings = context.services.settings
+    message = update.effective_message
+    if message is not None and message.successful_payment is not None:
+        return  # Stars already paid are always credited, even if access was withdrawn meanwhile
     if is_allowed(settings, user_id=user.id if user else None, chat_id=chat.id if chat else None):
         return
-    message = update.effective_message
     text = context.services.texts(language_of(update, context), "not-allowed")
-    if update.callback_query is not None:
+    if update.pre_checkout_query is not None:
+        await update.pre_checkout_query.answer(ok=False, error_message=text)
+    elif update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif message is not None and chat is not None:
         addressed = (message.text or message.caption or "").startswith("/")

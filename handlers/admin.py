@@ -10,7 +10,8 @@ from handlers.common import language_of, reply
 from storage import collect_stats
 
 
-def _is_admin(update: Update, context: BotContext) -> bool:
+def is_admin(update: Update, context: BotContext) -> bool:
+    """True when the sender is listed in ADMIN_USER_IDS."""
     user = update.effective_user
     return user is not None and user.id in context.services.settings.admin_user_ids
 
@@ -24,7 +25,7 @@ async def grant_command(update: Update, context: BotContext) -> None:
     services = context.services
     language = language_of(update, context)
     texts = services.texts
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await reply(message, texts(language, "admin-only"))
         return
     args = context.args or []
@@ -63,7 +64,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     services = context.services
     language = language_of(update, context)
     texts = services.texts
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await reply(message, texts(language, "admin-only"))
         return
     period_name = services.settings.quota_period
@@ -92,4 +93,21 @@ async def stats_command(update: Update, context: BotContext) -> None:
     lines.append(
         texts(language, "stats-errors", period=period, errors=errors or texts(language, "stats-none"))
     )
+    for key, today, this_period in (
+        ("stats-purchases", stats.purchases_today, stats.purchases_period),
+        ("stats-refunds", stats.refunds_today, stats.refunds_period),
+    ):
+        lines.append(
+            texts(
+                language,
+                key,
+                period=period,
+                today_count=str(today.count),
+                today_stars=str(today.stars),
+                today_usd=format_usd(today.cents),
+                period_count=str(this_period.count),
+                period_stars=str(this_period.stars),
+                period_usd=format_usd(this_period.cents),
+            )
+        )
     await reply(message, "\n".join(lines))

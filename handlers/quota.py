@@ -1,4 +1,4 @@
-"""/quota: what the user spent, what is left, when it resets, and what that still buys."""
+"""/quota: free budget spent and left (and when it resets), paid credit, and what that still buys."""
 
 from __future__ import annotations
 
@@ -42,7 +42,18 @@ async def quota_command(update: Update, context: BotContext) -> None:
             resets=format_reset(usage.resets_at),
         )
     ]
-    affordable = [(usage.left_cents // spec.price_cents, spec.id) for spec in MODELS.values()]
+    paid = await services.payments.credit(user.id)
+    if settings.payments_enabled or paid.available_cents or paid.reserved_cents:
+        lines.append(
+            texts(
+                language,
+                "quota-paid",
+                paid=format_usd(paid.available_cents),
+                reserved=format_usd(paid.reserved_cents),
+            )
+        )
+    spendable = usage.left_cents + paid.available_cents
+    affordable = [(spendable // spec.price_cents, spec.id) for spec in MODELS.values()]
     affordable = [(clips, model) for clips, model in affordable if clips > 0]
     if affordable:
         lines.append("")
@@ -50,4 +61,6 @@ async def quota_command(update: Update, context: BotContext) -> None:
         lines.extend(
             texts(language, "quota-buys-line", clips=str(clips), model=model) for clips, model in affordable
         )
+    if settings.payments_enabled:
+        lines.append(texts(language, "quota-buy-more"))
     await reply(message, "\n".join(lines))

@@ -17,6 +17,7 @@ from storage.models import (
     LedgerEntry,
     LedgerKind,
     NewJob,
+    PaymentTotals,
     QuotaPolicy,
     RefusalReason,
     Refused,
@@ -24,6 +25,7 @@ from storage.models import (
     UsageSummary,
     User,
 )
+from storage.payments import PaidCredit, PaymentStore, StarPayment
 from storage.periods import Period, period_bounds, period_key
 from storage.preferences import PreferenceScope, PreferenceStore, PreferenceValues, SavedPreferences
 from storage.stats import collect_stats
@@ -47,6 +49,9 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "NewJob",
+    "PaidCredit",
+    "PaymentStore",
+    "PaymentTotals",
     "Period",
     "PreferenceScope",
     "PreferenceStore",
@@ -57,6 +62,7 @@ __all__ = [
     "Refused",
     "SavedPreferences",
     "SchemaVersionError",
+    "StarPayment",
     "Stats",
     "StorageError",
     "UsageSummary",

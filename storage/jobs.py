@@ -11,6 +11,7 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -19,7 +20,7 @@ import aiosqlite
 from storage.clock import from_db_time, to_db_time
 from storage.database import Database, fetch_all, fetch_int, fetch_row
 from storage.errors import IllegalTransition, JobNotFound
-from storage.ledger import add_entry, period_totals
+from storage.ledger import add_entry, job_paid_reserve, period_totals
 from storage.models import (
     CreateJobResult,
     Duplicate,
@@ -28,12 +29,15 @@ from storage.models import (
     JobImage,
     JobMode,
     JobState,
+    LedgerKind,
+    LedgerPool,
     NewJob,
     QuotaPolicy,
     RefusalReason,
     Refused,
     can_transition,
 )
+from storage.payments import paid_balance
 from storage.periods import period_bounds, period_key
 from storage.retry import until_written
 
@@ -134,14 +138,24 @@ async def _count_active(conn: aiosqlite.Connection, user_id: int) -> int:
     )
 
 
+@dataclass(frozen=True)
+class _Reservation:
+    """How a job's cost is taken: from the free per-period budget first, the rest from paid credit."""
+
+    free_cents: int
+    paid_cents: int = 0
+
+
 async def _check_quota(
     conn: aiosqlite.Connection, new: NewJob, policy: QuotaPolicy, key: str, resets_at: datetime
-) -> Refused | None:
-    """Why the job may not start now, or None; runs inside the reserving transaction."""
+) -> Refused | _Reservation:
+    """Why the job may not start now, or how it is paid for; runs inside the reserving transaction."""
     cost = new.cost_cents
     active = await _count_active(conn, new.user_id)
     totals = await period_totals(conn, key, new.user_id)
-    user_left = policy.user_budget_cents + totals.granted_cents - totals.committed_cents
+    free_left = max(0, policy.user_budget_cents + totals.granted_cents - totals.committed_cents)
+    paid_left = await paid_balance(conn, new.user_id)
+    user_left = free_left + paid_left
 
     def refuse(reason: RefusalReason, left: int) -> Refused:
         return Refused(
@@ -162,7 +176,8 @@ async def _check_quota(
         global_left = policy.global_budget_cents - bot_totals.committed_cents
         if cost > global_left:
             return refuse("global_budget", global_left)
-    return None
+    free = min(cost, free_left)
+    return _Reservation(free_cents=free, paid_cents=cost - free)
 
 
 async def _insert_images(conn: aiosqlite.Connection, job_id: str, images: Sequence[JobImage]) -> None:
@@ -182,9 +197,15 @@ async def _finish(
     error_kind: str | None = None,
     error_message: str | None = None,
 ) -> None:
-    """Move a job to a terminal state: charge what was delivered, refund the rest, drop its images."""
+    """Move a job to a terminal state: charge what was delivered, refund the rest, drop its images.
+
+    Delivered clips are charged to the free budget first; whatever is given back goes to the pool it
+    was reserved from (paid credit first, since that is the part reserved last).
+    """
     charged = delivered_count * job.price_cents
     refund = job.reserved_cents - charged
+    paid_reserved = await job_paid_reserve(conn, job.id)
+    paid_refund = min(refund, paid_reserved)
     stamp = to_db_time(now)
     await conn.execute(
         "UPDATE jobs SET state = ?, delivered_count = ?, charged_cents = ?, error_kind = ?,"
@@ -200,28 +221,27 @@ async def _finish(
             job.id,
         ),
     )
-    if charged > 0:
-        await add_entry(
-            conn,
-            user_id=job.user_id,
-            kind="charge",
-            amount_cents=charged,
-            key=job.period_key,
-            now=now,
-            job_id=job.id,
-            note=f"{delivered_count} of {job.n} delivered",
-        )
-    if refund > 0:
-        await add_entry(
-            conn,
-            user_id=job.user_id,
-            kind="refund",
-            amount_cents=refund,
-            key=job.period_key,
-            now=now,
-            job_id=job.id,
-            note=state.value,
-        )
+    paid_charged = paid_reserved - paid_refund
+    delivered = f"{delivered_count} of {job.n} delivered"
+    moves: tuple[tuple[LedgerKind, LedgerPool, int, str], ...] = (
+        ("charge", "free", charged - paid_charged, delivered),
+        ("charge", "paid", paid_charged, delivered),
+        ("refund", "free", refund - paid_refund, state.value),
+        ("refund", "paid", paid_refund, state.value),
+    )
+    for kind, pool, amount, note in moves:
+        if amount > 0:
+            await add_entry(
+                conn,
+                user_id=job.user_id,
+                kind=kind,
+                amount_cents=amount,
+                key=job.period_key,
+                now=now,
+                job_id=job.id,
+                note=note,
+                pool=pool,
+            )
     # The images stay a while after the job finished so "Try again" can reuse them; cleanup drops them.
 
 
@@ -253,10 +273,12 @@ class JobStore:
             row = await fetch_row(conn, "SELECT * FROM jobs WHERE dedupe_key = ?", (new.dedupe_key,))
             if row is not None:
                 return Duplicate(job_from_row(row))
+            reservation = _Reservation(free_cents=new.cost_cents)
             if not unlimited:
-                refusal = await _check_quota(conn, new, policy, key, resets_at)
-                if refusal is not None:
-                    return refusal
+                outcome = await _check_quota(conn, new, policy, key, resets_at)
+                if isinstance(outcome, Refused):
+                    return outcome
+                reservation = outcome
             job_id = await _new_job_id(conn)
             await conn.execute(
                 "INSERT INTO jobs (id, user_id, chat_id, chat_type, thread_id, user_message_id, dedupe_key,"
@@ -286,16 +308,24 @@ class JobStore:
                     new.parent_job_id,
                 ),
             )
-            await add_entry(
-                conn,
-                user_id=new.user_id,
-                kind="reserve",
-                amount_cents=new.cost_cents,
-                key=key,
-                now=moment,
-                job_id=job_id,
-                note=f"{new.n} x {new.model}",
+            # One reserve row per pool the cost comes from (a free row even for a free job, as before).
+            reserves: tuple[tuple[LedgerPool, int], ...] = (
+                ("free", reservation.free_cents),
+                ("paid", reservation.paid_cents),
             )
+            for pool, amount in reserves:
+                if amount > 0 or (pool == "free" and reservation.paid_cents == 0):
+                    await add_entry(
+                        conn,
+                        user_id=new.user_id,
+                        kind="reserve",
+                        amount_cents=amount,
+                        key=key,
+                        now=moment,
+                        job_id=job_id,
+                        note=f"{new.n} x {new.model}",
+                        pool=pool,
+                    )
             await _insert_images(conn, job_id, new.images)
             job = await _require_job(conn, job_id)
         logger.info("job %s created for user %d, reserved %d cents", job.id, job.user_id, job.reserved_cents)

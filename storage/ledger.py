@@ -3,6 +3,10 @@
 A period's committed money is reserves minus refunds; charges mark the committed part that was spent
 on delivered clips; grants raise one user's budget for one period. Reserve, refund and charge rows of a
 job all carry the job's period key, so a refund always returns money to the period that held it.
+
+Every row also names its pool: `free` (the per-period budget) or `paid` (credit bought with Telegram
+Stars, see storage/payments.py). A user's budget counts only free rows; the bot's global budget counts
+both, because paid jobs cost the operator the same.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import aiosqlite
 
 from storage.clock import from_db_time, to_db_time
 from storage.database import Database, fetch_all, fetch_row
-from storage.models import LedgerEntry, LedgerKind, UsageSummary
+from storage.models import LedgerEntry, LedgerKind, LedgerPool, UsageSummary
 from storage.periods import Period, period_bounds, period_key
 
 MAX_GRANT_CENTS = 1_000_000
@@ -29,7 +33,7 @@ _TOTALS_COLUMNS = """
         COALESCE(SUM(CASE kind WHEN 'grant' THEN amount_cents ELSE 0 END), 0) AS granted
     FROM spend_ledger
 """
-_USER_TOTALS_SQL = _TOTALS_COLUMNS + " WHERE period_key = ? AND user_id = ?"
+_USER_TOTALS_SQL = _TOTALS_COLUMNS + " WHERE period_key = ? AND user_id = ? AND pool = 'free'"
 _BOT_TOTALS_SQL = _TOTALS_COLUMNS + " WHERE period_key = ?"
 
 
@@ -49,7 +53,7 @@ class PeriodTotals:
 
 
 async def period_totals(conn: aiosqlite.Connection, key: str, user_id: int | None) -> PeriodTotals:
-    """Ledger sums for `key`; `user_id=None` sums every user (grants then mean nothing for budgets)."""
+    """Ledger sums for `key`: one user's free budget, or (`user_id=None`) every user and both pools."""
     if user_id is None:
         row = await fetch_row(conn, _BOT_TOTALS_SQL, (key,))
     else:
@@ -70,13 +74,14 @@ async def add_entry(
     job_id: str | None = None,
     note: str | None = None,
     actor_id: int | None = None,
+    pool: LedgerPool = "free",
 ) -> int:
     """Append one ledger row inside the caller's transaction and return its id."""
     async with conn.execute(
         "INSERT INTO spend_ledger"
-        " (user_id, job_id, kind, amount_cents, period_key, created_at, note, actor_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (user_id, job_id, kind, amount_cents, key, to_db_time(now), note, actor_id),
+        " (user_id, job_id, kind, amount_cents, period_key, created_at, note, actor_id, pool)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (user_id, job_id, kind, amount_cents, key, to_db_time(now), note, actor_id, pool),
     ) as cursor:
         row_id = cursor.lastrowid
     if row_id is None:
@@ -96,7 +101,31 @@ def entry_from_row(row: sqlite3.Row) -> LedgerEntry:
         created_at=from_db_time(row["created_at"]),
         note=row["note"],
         actor_id=row["actor_id"],
+        pool=cast(LedgerPool, row["pool"]),
     )
+
+
+async def paid_committed(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Paid credit a user's jobs hold or spent (paid reserves minus paid refunds), over all time."""
+    row = await fetch_row(
+        conn,
+        "SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_cents"
+        " WHEN 'refund' THEN -amount_cents ELSE 0 END), 0) AS committed"
+        " FROM spend_ledger WHERE user_id = ? AND pool = 'paid'",
+        (user_id,),
+    )
+    return 0 if row is None else int(row["committed"])
+
+
+async def job_paid_reserve(conn: aiosqlite.Connection, job_id: str) -> int:
+    """How much of a job's reservation came from paid credit."""
+    row = await fetch_row(
+        conn,
+        "SELECT COALESCE(SUM(amount_cents), 0) FROM spend_ledger"
+        " WHERE job_id = ? AND kind = 'reserve' AND pool = 'paid'",
+        (job_id,),
+    )
+    return 0 if row is None else int(row[0])
 
 
 class QuotaLedger:

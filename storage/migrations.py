@@ -133,7 +133,35 @@ ALTER TABLE jobs ADD COLUMN submitted_at TEXT;
 ALTER TABLE jobs ADD COLUMN delivery_note TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+
+# Telegram Stars payments (issue 12): one row per successful payment, keyed by Telegram's charge id so a
+# payment is credited once however often its update arrives; refund_state is 'pending' while the refund is
+# being asked of Telegram (the credit is already held back) and 'done' after. Spending is tagged with the
+# pool it came from: the free per-period budget or the paid credit, which never expires.
+_PAYMENTS = """
+CREATE TABLE star_payments (
+    charge_id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    stars INTEGER NOT NULL CHECK (stars > 0),
+    credit_cents INTEGER NOT NULL CHECK (credit_cents >= 0),
+    payload TEXT NOT NULL,
+    provider_charge_id TEXT,
+    paid_at TEXT NOT NULL,
+    user_notified INTEGER NOT NULL DEFAULT 0 CHECK (user_notified IN (0, 1)),
+    refund_state TEXT CHECK (refund_state IN ('pending', 'done')),
+    refunded_at TEXT,
+    refunded_by INTEGER
+) STRICT;
+
+CREATE INDEX star_payments_by_user ON star_payments (user_id, refund_state);
+CREATE INDEX star_payments_by_paid ON star_payments (paid_at);
+CREATE INDEX star_payments_by_refunded ON star_payments (refunded_at) WHERE refunded_at IS NOT NULL;
+
+ALTER TABLE spend_ledger ADD COLUMN pool TEXT NOT NULL DEFAULT 'free' CHECK (pool IN ('free', 'paid'));
+CREATE INDEX spend_ledger_by_user_pool ON spend_ledger (user_id, pool) WHERE pool = 'paid';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _PAYMENTS)
 
 
 def split_statements(script: str) -> list[str]:

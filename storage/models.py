@@ -11,6 +11,7 @@ from storage.periods import Period
 
 JobMode = Literal["sync", "async"]
 LedgerKind = Literal["reserve", "refund", "charge", "grant"]
+LedgerPool = Literal["free", "paid"]
 RefusalReason = Literal["budget", "global_budget", "active_jobs"]
 
 
@@ -209,6 +210,17 @@ class LedgerEntry:
     created_at: datetime
     note: str | None
     actor_id: int | None
+    #: Which money the row moves: the free per-period budget or paid credit.
+    pool: LedgerPool = "free"
+
+
+@dataclass(frozen=True)
+class PaymentTotals:
+    """Telegram Stars payments (or refunds) in a time range."""
+
+    count: int = 0
+    stars: int = 0
+    cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,11 @@ class Stats:
     queued_jobs: int
     #: Failed jobs finished this period, by error kind.
     errors_by_kind: dict[str, int]
+    #: Stars payments by when they were paid; refunds by when they were refunded (completed ones).
+    purchases_today: PaymentTotals = PaymentTotals()
+    purchases_period: PaymentTotals = PaymentTotals()
+    refunds_today: PaymentTotals = PaymentTotals()
+    refunds_period: PaymentTotals = PaymentTotals()
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ recorded), unlike budgets, which go by the period a reservation was made in.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import aiosqlite
 
 from storage.clock import to_db_time
-from storage.database import Database, fetch_all, fetch_int
-from storage.models import JobState, Stats
+from storage.database import Database, fetch_all, fetch_int, fetch_row
+from storage.models import JobState, PaymentTotals, Stats
 from storage.periods import Period, period_bounds
 
 
@@ -45,6 +46,26 @@ async def _spent(conn: aiosqlite.Connection, start: str, end: str) -> int:
     )
 
 
+_PAYMENT_SUMS = (
+    "SELECT COUNT(*) AS n, COALESCE(SUM(stars), 0) AS stars, COALESCE(SUM(credit_cents), 0) AS cents"
+    " FROM star_payments"
+)
+_PAYMENTS_SQL = {
+    "purchases": _PAYMENT_SUMS + " WHERE paid_at >= ? AND paid_at < ?",
+    "refunds": _PAYMENT_SUMS + " WHERE refund_state = 'done' AND refunded_at >= ? AND refunded_at < ?",
+}
+
+
+async def _payments(
+    conn: aiosqlite.Connection, what: Literal["purchases", "refunds"], start: str, end: str
+) -> PaymentTotals:
+    """Stars payments made, or refunds completed, in the range."""
+    row = await fetch_row(conn, _PAYMENTS_SQL[what], (start, end))
+    if row is None:
+        return PaymentTotals()
+    return PaymentTotals(count=int(row["n"]), stars=int(row["stars"]), cents=int(row["cents"]))
+
+
 async def collect_stats(db: Database, *, period: Period, now: datetime | None = None) -> Stats:
     """Job counts, delivered clips, spend and failures for today and the current period."""
     moment = db.now(now)
@@ -73,6 +94,10 @@ async def collect_stats(db: Database, *, period: Period, now: datetime | None = 
             " WHERE state = 'failed' AND finished_at >= ? AND finished_at < ? GROUP BY 1 ORDER BY 2 DESC, 1",
             (period_start, period_end),
         )
+        purchases_today = await _payments(conn, "purchases", day_start, day_end)
+        purchases_period = await _payments(conn, "purchases", period_start, period_end)
+        refunds_today = await _payments(conn, "refunds", day_start, day_end)
+        refunds_period = await _payments(conn, "refunds", period_start, period_end)
     return Stats(
         period=period,
         period_start=start,
@@ -87,4 +112,8 @@ async def collect_stats(db: Database, *, period: Period, now: datetime | None = 
         active_jobs=active,
         queued_jobs=queued,
         errors_by_kind={str(row["kind"]): int(row["jobs"]) for row in error_rows},
+        purchases_today=purchases_today,
+        purchases_period=purchases_period,
+        refunds_today=refunds_today,
+        refunds_period=refunds_period,
     )

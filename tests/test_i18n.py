@@ -21,6 +21,7 @@ import bot.gateway.client  # noqa: F401  (imported so every GatewayError subclas
 from bot.gateway.errors import GatewayError
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES, Translator
 from bot.media.errors import ImageErrorCode
+from bot.payments import CheckoutRefusal
 from bot.progress import Phase
 from bot.settings import Settings
 from storage.models import RefusalReason
@@ -258,6 +259,7 @@ def _family_values() -> dict[str, set[str]]:
         "progress-title-": set(get_args(Phase)) - {"failed"},
         "language-name-": set(SUPPORTED_LANGUAGES),
         "command-": set(COMMANDS),
+        "checkout-refused-": set(get_args(CheckoutRefusal)),
     }
 
 

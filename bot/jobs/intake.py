@@ -255,8 +255,8 @@ class JobIntake:
         return self._texts(language, "invalid-request", reason=reason)
 
     def describe_refusal(self, language: str, refused: Refused, *, cost: int) -> str:
-        """A request the budget refuses: what is left and when it resets."""
-        return self._texts(
+        """A request the budget refuses: what is left and when it resets (and /buy, when it sells credit)."""
+        text = self._texts(
             language,
             f"refused-{refused.reason}",
             cost=format_usd(cost),
@@ -265,6 +265,9 @@ class JobIntake:
             active=str(refused.active_jobs),
             limit=str(refused.max_active),
         )
+        if refused.reason == "budget" and self._settings.payments_enabled:
+            text += "\n" + self._texts(language, "quota-buy-more")
+        return text
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._wall_clock(), UTC)

@@ -28,3 +28,8 @@ def restore_request(request_json: str, images: Sequence[tuple[str, bytes]]) -> V
     request = VideoRequest.model_validate(data, strict=False)
     frames = tuple(ImageInput(data=data, mime_type=mime) for mime, data in images)  # type: ignore[arg-type]
     return request.model_copy(update={"images": frames})
+
+
+def prompt_of(request_json: str) -> str:
+    """The prompt of a stored request."""
+    return str(json.loads(request_json).get("prompt", ""))

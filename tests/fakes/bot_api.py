@@ -23,7 +23,7 @@ Behaviour worth knowing:
 - privacy mode is on by default: in groups the bot only gets commands, replies to it and @mentions;
 - photos are stored in Telegram's sizes; the largest keeps the original bytes;
 - wait_for() returns the first matching call from index `start` (0: calls already made count too);
-- HTML parse mode follows tdlib's parser; MarkdownV2 answers 400 (not supported by the fake).
+- HTML parse mode follows tdlib's parser; MarkdownV2 answers 400 (not supported by the fake);
 - faults (inject, inject_disconnect, inject_delay) catch the next call by default, `count=K` calls, or
   every matching call for `for_seconds=N` of wall time (a count then caps the window); method "*"
   (ANY_METHOD) matches every method; `fault.hits` counts the calls a fault caught.
@@ -37,6 +37,8 @@ Behaviour worth knowing:
 - every 429 (injected or flood control) answers `parameters.retry_after`; call records carry
   `retry_after` and `chat_id` (the chat the call concerned, @usernames resolved), and
   `stats().too_many_requests_by_chat` counts 429s per chat (None: calls without a chat);
+- payments are Telegram Stars only (bot_api_payments.py): pay_invoice() sends the pre_checkout_query,
+  complete_payment() the successful_payment update, which redeliver() can send again.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from tests.fakes.bot_api_http import BotApiHandler, FileDownloadHandler
 from tests.fakes.bot_api_listener import Listener
 from tests.fakes.bot_api_methods import MethodTable
 from tests.fakes.bot_api_model import ChatType, FakeChat, FakeUser, StoredMessage
+from tests.fakes.bot_api_payments import Charge, Checkout, Invoice
 from tests.fakes.bot_api_spec import BotApiSpec
 from tests.fakes.bot_api_state import BotState, CallbackQueryState, ChatActionRecord
 from tests.fakes.bot_api_updates import UpdateQueue
@@ -140,6 +143,7 @@ class FakeBotAPI:
             clock=clock,
             privacy_mode=privacy_mode,
         )
+        self.payments = methods.payments
         self.core = ApiCore(
             token=token,
             spec=BotApiSpec(spec_path),
@@ -370,6 +374,44 @@ class FakeBotAPI:
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw Update dict (update_id assigned when missing)."""
         return self.users.push_update(update)
+
+    # -- payments in Telegram Stars ----------------------------------------------------------------
+
+    def invoices(self, chat: ChatRef) -> list[Invoice]:
+        """Invoices the bot sent to the chat, oldest first."""
+        chat_id = _chat_id(chat)
+        return [
+            invoice for (cid, _), invoice in sorted(self.payments.records.invoices.items()) if cid == chat_id
+        ]
+
+    def pay_invoice(self, chat: FakeChat, message_id: int, user: FakeUser | None = None) -> dict[str, Any]:
+        """The buyer (the private chat's user by default) presses Pay: returns the PreCheckoutQuery."""
+        buyer = user or chat.user
+        if buyer is None:
+            raise ValueError("pass the user who pays")
+        return self.payments.pay_invoice(chat, buyer, message_id)
+
+    def checkout(
+        self, user: FakeUser, *, payload: str, total_amount: int, currency: str = "XTR"
+    ) -> dict[str, Any]:
+        """A pre_checkout_query with any payload (a forged or edited invoice)."""
+        return self.payments.checkout(user, payload=payload, total_amount=total_amount, currency=currency)
+
+    def checkout_state(self, query_id: str) -> Checkout:
+        """A pre-checkout query and the bot's answer."""
+        return self.payments.records.checkouts[query_id]
+
+    def complete_payment(self, query_id: str) -> dict[str, Any]:
+        """Telegram takes the Stars of an approved checkout; returns the successful_payment update."""
+        return self.payments.complete(query_id)
+
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue the same update again (Telegram does this when the bot did not confirm it)."""
+        return self.payments.redeliver(update)
+
+    def charge(self, charge_id: str) -> Charge:
+        """A completed Stars payment (refunded or not)."""
+        return self.payments.records.charges[charge_id]
 
     # -- faults and flood control ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from tests.fakes.bot_api_calls import CallContext
 from tests.fakes.bot_api_editing import MessageEditor
 from tests.fakes.bot_api_files import FileResolver
 from tests.fakes.bot_api_members import ChatMembers
+from tests.fakes.bot_api_payments import StarPayments
 from tests.fakes.bot_api_sending import MessageSender
 from tests.fakes.bot_api_spec import ApiError, bad_request
 from tests.fakes.bot_api_state import BotState, ChatActionRecord
@@ -65,6 +66,7 @@ class MethodTable:
         sender = MessageSender(state, files)
         editor = MessageEditor(state)
         members = ChatMembers(state)
+        self.payments = StarPayments(state, queue, sender, clock)
         self.methods: dict[str, Method] = {
             "getMe": self.get_me,
             "logOut": self.log_out,
@@ -90,6 +92,9 @@ class MethodTable:
             "answerCallbackQuery": self.answer_callback_query,
             "getChatMember": members.get_chat_member,
             "getChatAdministrators": members.get_chat_administrators,
+            "sendInvoice": self.payments.send_invoice,
+            "answerPreCheckoutQuery": self.payments.answer_pre_checkout_query,
+            "refundStarPayment": self.payments.refund_star_payment,
         }
 
     def get(self, method: str) -> Method | None:

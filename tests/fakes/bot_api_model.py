@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-MessageKind = Literal["text", "photo", "video", "document", "sticker", "service"]
+MessageKind = Literal["text", "photo", "video", "document", "sticker", "service", "invoice"]
 FileKind = Literal["photo", "video", "document", "sticker", "thumbnail"]
 
 
@@ -169,7 +169,7 @@ class StoredMessage:
     def media_object(self) -> dict[str, Any] | None:
         """The Video, Document or Sticker object (None for text and photos)."""
         main = self.file
-        if main is None or self.kind in ("photo", "text", "service"):
+        if main is None or self.kind in ("photo", "text", "service", "invoice"):
             return None
         data: dict[str, Any] = {
             "file_id": main.file_id,

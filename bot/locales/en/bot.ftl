@@ -35,7 +35,7 @@ help =
     ⚙️ /settings saves your defaults (orientation, speed, model, length, resolution, number of videos).
     ✋ /cancel stops videos that are still waiting. 🌐 /language switches English / 中文.
 
-    💳 You pay only for delivered videos: failures are free. /quota shows your budget.
+    💳 You pay only for delivered videos: failures are free. /quota shows your budget, /buy adds credit (if the bot sells it), /history lists your videos.
     ⏱ A video takes about 30 seconds to 2 minutes.
 
 ## /models
