@@ -43,6 +43,8 @@ async def test_help_models_and_the_command_menu(
         "settings",
         "models",
         "quota",
+        "buy",
+        "history",
         "cancel",
         "language",
         "help",
