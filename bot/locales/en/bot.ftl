@@ -80,7 +80,7 @@ image-error-too_many_pixels = That image has too many pixels (over 40 megapixels
 image-error-extreme_aspect = That image is too long and thin for a video (at most 4:1 either way); please crop it.
 image-error-unsupported_named = I can't read { $kind } images; please send it as a JPEG, PNG or WEBP (GIF, BMP, TIFF and AVIF also work).
 button-unknown = This button no longer works. Send a new command instead.
-grant-user-too-large = That user id is too large; Telegram user ids are at most { $max }.
+grant-user-too-large = That user id is too large; it can be at most { $max }.
 sticker-not-supported = Stickers can't be animated; send a photo instead.
 not-allowed = Sorry, this bot is private. Ask its operator for access.
 invalid-request = ⚠️ { $reason }
@@ -191,3 +191,7 @@ command-models = Models and prices
 command-quota = Your budget
 command-help = How to use the bot
 command-language = Language: English or 简体中文
+
+## Senders who share one Telegram account cannot start paid work
+sender-anonymous-admin = Anonymous admins share one account, so I can't keep a budget for you. Turn off “Remain anonymous” or ask from your own account. Nothing was charged.
+sender-channel = Posts from a channel can't start videos; ask from your own account. Nothing was charged.

@@ -80,7 +80,7 @@ image-error-too_many_pixels = 这张图片像素太多（超过 4000 万像素�
 image-error-extreme_aspect = 这张图片太细长了，无法做成视频（长宽比最多 4:1），请先裁剪。
 image-error-unsupported_named = 我无法读取 { $kind } 图片，请改用 JPEG、PNG 或 WEBP（GIF、BMP、TIFF 和 AVIF 也可以）。
 button-unknown = 这个按钮已失效，请重新发送命令。
-grant-user-too-large = 这个用户 ID 太大了，Telegram 用户 ID 最大为 { $max }。
+grant-user-too-large = 这个用户 ID 太大了，最大为 { $max }。
 sticker-not-supported = 贴纸无法做成视频，请发送照片。
 not-allowed = 抱歉，这是一个私有机器人。请联系它的运营者申请使用权限。
 invalid-request = ⚠️ { $reason }
@@ -191,3 +191,7 @@ command-models = 模型和价格
 command-quota = 你的额度
 command-help = 使用说明
 command-language = 语言：English 或 简体中文
+
+## 共用同一个 Telegram 账号的发送者不能发起付费生成
+sender-anonymous-admin = 匿名管理员共用同一个账号，我无法为你单独计算额度。请关闭“保持匿名”，或用你自己的账号发送。本次未扣费。
+sender-channel = 频道发来的消息不能生成视频，请用你自己的账号发送。本次未扣费。
