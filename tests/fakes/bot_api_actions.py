@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
 from tests.fakes.bot_api_files import FileResolver
 from tests.fakes.bot_api_html import utf16_length
 from tests.fakes.bot_api_media import sticker_image
