@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+
+import pytest
 
 from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
@@ -115,3 +118,20 @@ async def test_channel_posts_are_ignored_and_anonymous_admins_are_refused(
 
     no_internal_failures(api)
     assert gateway.requests_to("/v1/chat/completions") == []
+
+
+async def test_a_refusal_that_cannot_be_sent_is_one_log_line_not_a_traceback(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = api.private_chat(user_id=6104)
+    caplog.set_level(logging.INFO)
+    async with bot_with():
+        api.inject("sendMessage", error_code=400, retry_after=None, description="Bad Request: chat not found")
+        api.send_text(chat, None, "/video")
+        await api.wait_for(lambda call: call.method == "sendMessage" and not call.ok, timeout=15)
+        later = api.send_text(chat, None, "/video")
+        await api.wait_for(replying_to(later["message_id"], chat.id), timeout=15)
+
+    assert [record for record in caplog.records if "not sent" in record.getMessage()]
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
+    no_internal_failures(api)
