@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
@@ -18,8 +19,9 @@ _OPTION = re.compile(
 )
 _WORD = re.compile(r"\S*")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "‘": "’", "«": "»", "「": "」", "『": "』"}
-_DIGITS = re.compile(r"\d+")
-_SECONDS = re.compile(r"(?P<value>\d+)\s*(?:s|sec|secs|seconds?|秒)?", re.IGNORECASE)
+# ASCII digits only: `\d` also matches other scripts' digits.
+_DIGITS = re.compile(r"[0-9]+")
+_SECONDS = re.compile(r"(?P<value>[0-9]+)\s*(?:s|sec|secs|seconds?|秒)?", re.IGNORECASE)
 
 FLAG_OPTIONS = ("landscape", "portrait", "fast", "standard")
 VALUE_OPTIONS = ("model", "seconds", "resolution", "n", "seed", "negative")
@@ -215,6 +217,11 @@ def _parse_resolution(raw: str) -> str:
     return value
 
 
+def is_ascii_number(text: str) -> bool:
+    """True for a plain 0-9 number: `"²".isdigit()` is True, yet int("²") fails."""
+    return _DIGITS.fullmatch(text) is not None
+
+
 def _parse_int(name: str, raw: str, low: int, high: int) -> int:
     if _DIGITS.fullmatch(raw) is None or not low <= int(raw) <= high:
         raise OptionError("option-bad-value", option=f"--{name}", value=raw, allowed=f"{low}–{high}")
@@ -222,7 +229,12 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
 
 
 def _normalise_prompt(text: str) -> str:
-    """Collapse runs of spaces in each line, drop blank edges, keep at most one empty line in a row."""
+    """Collapse runs of spaces in each line, drop blank edges, keep at most one empty line in a row.
+
+    A prompt of only invisible characters (zero-width spaces and joiners, BOMs) counts as empty.
+    """
+    if all(char.isspace() or unicodedata.category(char) == "Cf" for char in text):
+        return ""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     kept: list[str] = []
     for line in lines:

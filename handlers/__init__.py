@@ -37,11 +37,13 @@ from handlers.payments import (
 from handlers.quota import quota_command
 from handlers.settings_menu import settings_button, settings_command
 from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
+from handlers.stale_buttons import unknown_button
 from handlers.video import extend_command, photo_message, unusable_file, video_command
 
 # Photos and files: the handler decides whether a group post addresses us (caption "/video ...")
 # and explains files it cannot use (a PDF, a 30 MB image).
-PHOTOS_AND_FILES = filters.PHOTO | filters.Document.ALL
+# Only new messages: channel posts have no sender, and an edited caption is not a new request.
+PHOTOS_AND_FILES = filters.UpdateType.MESSAGE & (filters.PHOTO | filters.Document.ALL)
 PRIVATE = filters.ChatType.PRIVATE
 
 
@@ -81,4 +83,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(buy_button, pattern=f"^{BUY_CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(history_button, pattern=f"^{HISTORY_CALLBACK_PREFIX}"))
+    # Last: any other button (forged or stale data) is answered so it stops spinning.
+    application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_error_handler(error_handler)

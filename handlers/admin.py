@@ -6,8 +6,12 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.jobs.money import format_usd, parse_usd
+from bot.video_options import is_ascii_number
 from handlers.common import language_of, reply
 from storage import collect_stats
+
+#: SQLite stores integers as 64-bit signed numbers; a larger id cannot be a user.
+MAX_USER_ID = 2**63 - 1
 
 
 def is_admin(update: Update, context: BotContext) -> bool:
@@ -29,7 +33,12 @@ async def grant_command(update: Update, context: BotContext) -> None:
         await reply(message, texts(language, "admin-only"))
         return
     args = context.args or []
+    if args and is_ascii_number(args[0]) and int(args[0]) > MAX_USER_ID:
+        await reply(message, texts(language, "grant-user-too-large", max=str(MAX_USER_ID)))
+        return
     try:
+        if not is_ascii_number(args[0]):
+            raise ValueError
         target = int(args[0])
         cents = parse_usd(args[1])
         if len(args) != 2 or target <= 0:
@@ -37,7 +46,7 @@ async def grant_command(update: Update, context: BotContext) -> None:
         await services.ledger.grant(
             target, cents, actor_id=user.id, period=services.settings.quota_period, note="/grant"
         )
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, OverflowError):  # OverflowError: an amount SQLite cannot store
         await reply(message, texts(language, "grant-usage"))
         return
     usage = await services.ledger.usage(

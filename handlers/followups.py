@@ -15,7 +15,7 @@ from bot.jobs.followup_actions import FollowUpProblem
 from bot.jobs.followups import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.requests import restore_request
-from handlers.common import language_of
+from handlers.common import answer_alert, language_of
 from storage import Job
 
 DOUBLE_TAP_WINDOW_SECONDS = 30
@@ -24,15 +24,15 @@ DOUBLE_TAP_WINDOW_SECONDS = 30
 async def followup_button(update: Update, context: BotContext) -> None:
     """Again, ×N variations, Continue, Stitch, and Try again."""
     query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    if query is None or query.data is None:
         return
     follow_up = decode(query.data)
     services = context.services
     language = language_of(update, context)
     texts = functools.partial(services.texts, language)
     job = await services.jobs.get_job(follow_up.job_id) if follow_up else None
-    if follow_up is None or job is None:
-        await query.answer(texts("followup-expired"), show_alert=True)
+    if follow_up is None or job is None or query.message is None:
+        await answer_alert(query, texts("followup-expired"))
         return
     if job.user_id != query.from_user.id:
         await query.answer(texts("button-not-yours"), show_alert=True)

@@ -11,11 +11,10 @@ from telegram.constants import FileSizeLimit
 
 from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
-from bot.media.errors import MediaError
+from bot.media.errors import ImageError, MediaError
 from bot.media.images import prepare_image
 
 DOWNLOAD_LIMIT_BYTES = int(FileSizeLimit.FILESIZE_DOWNLOAD)
-IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
 # Both channels accept JPEG and PNG; WEBP (Official only) is converted so any model can take it.
 UPSTREAM_MIME_TYPES = ("image/jpeg", "image/png")
 
@@ -48,7 +47,8 @@ def image_ref(message: Message) -> ImageRef | None:
         return ImageRef(largest.file_id, largest.file_size)
     document = message.document
     if document is not None:
-        if (document.mime_type or "") not in IMAGE_MIME_TYPES:
+        # Any image/* file is read by prepare_image, which converts what it can and names what it cannot.
+        if not (document.mime_type or "").startswith("image/"):
             kind = document.mime_type or (document.file_name or "unknown")
             raise ImageProblem("file-not-image", kind=kind)
         return ImageRef(document.file_id, document.file_size)
@@ -74,6 +74,10 @@ async def fetch_frame(bot: Bot, ref: ImageRef) -> FrameImage:
     data = bytes(await telegram_file.download_as_bytearray())
     try:
         prepared = await asyncio.to_thread(prepare_image, data, allowed_mime_types=UPSTREAM_MIME_TYPES)
+    except ImageError as err:
+        if err.format_name is not None:
+            raise ImageProblem("image-error-unsupported_named", kind=err.format_name) from err
+        raise ImageProblem(f"image-error-{err.code}") from err
     except MediaError as err:
         raise ImageProblem(f"image-error-{err.code}") from err
     orientation = Orientation.LANDSCAPE if prepared.width > prepared.height else Orientation.PORTRAIT

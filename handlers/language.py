@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
-from handlers.common import NO_PREVIEW, language_of
+from handlers.common import NO_PREVIEW, answer_alert, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ async def language_button(update: Update, context: BotContext) -> None:
         return
     choice = query.data.removeprefix(LANGUAGE_CALLBACK_PREFIX)
     if choice not in CHOICES:
-        await query.answer()
+        await answer_alert(query, context.services.texts(language_of(update, context), "button-unknown"))
         return
     chosen = None if choice == AUTOMATIC else choice
     await context.services.languages.choose(query.from_user.id, chosen)

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.context import BotContext
 from bot.preferences import GROUP_CHAT_TYPES, Field, UnavailableChoice, VideoDefaults, choose
 from bot.services import Services
-from handlers.common import NO_PREVIEW, language_of, reply
+from handlers.common import NO_PREVIEW, answer_alert, language_of, reply
 from handlers.settings_view import DONE, RESET, MenuPress, MenuView, Source, render_keyboard, render_text
 from storage import PreferenceScope, PreferenceValues
 
@@ -57,7 +57,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
         return
     press = MenuPress.decode(query.data)
     if press is None or query.message is None:
-        await query.answer()
+        await answer_alert(query, context.services.texts(language_of(update, context), "button-unknown"))
         return
     services = context.services
     texts = services.texts

@@ -13,6 +13,7 @@ from bot.gateway.request import Mode
 from bot.i18n import Translator
 from bot.jobs.money import format_usd
 from bot.preferences import Field, VideoDefaults, menu_choices
+from bot.video_options import is_ascii_number
 from storage import PreferenceScope
 
 CALLBACK_PREFIX = "set:"
@@ -60,7 +61,7 @@ class MenuPress:
         opener = parts[2]
         action = parts[3]
         value = parts[4] if len(parts) == 5 else ""
-        if scope is None or not opener.isdigit():
+        if scope is None or not is_ascii_number(opener):
             return None
         if action in _FIELDS and value:
             return cls(scope, int(opener), action, value)

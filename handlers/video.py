@@ -11,8 +11,8 @@ from telegram import Message, Update
 from bot.context import BotContext
 from bot.jobs.build import FrameImage
 from bot.jobs.intake import Rejected
-from bot.video_options import OptionError, parse_video_args
-from handlers.common import is_group, language_of, origin_of, reply
+from bot.video_options import OptionError, is_ascii_number, parse_video_args
+from handlers.common import is_group, language_of, origin_of, reply, shared_identity_key
 from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
 
 SHORTEST_EXTENSION_SECONDS = 9
@@ -51,7 +51,7 @@ async def extend_command(update: Update, context: BotContext) -> None:
         return
     seconds_text, rest = [*arguments.split(maxsplit=1), "", ""][:2]
     seconds_text = seconds_text.lower().removesuffix("s").removesuffix("秒")
-    usable = seconds_text.isdigit() and int(seconds_text) >= SHORTEST_EXTENSION_SECONDS
+    usable = is_ascii_number(seconds_text) and int(seconds_text) >= SHORTEST_EXTENSION_SECONDS
     if not usable or not rest.strip():
         await reply(message, context.services.texts(language_of(update, context), "extend-usage"))
         return
@@ -124,6 +124,10 @@ async def _request_video(
 ) -> None:
     language = language_of(update, context)
     texts = context.services.texts
+    refusal = shared_identity_key(message)
+    if refusal is not None:
+        await reply(message, texts(language, refusal))
+        return
     try:
         options = parse_video_args(arguments)
     except OptionError as err:

@@ -15,6 +15,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.gateway.catalog import Channel, ModelSpec, Orientation, get_model, resolve_model
 from bot.jobs.money import format_usd
+from bot.video_options import is_ascii_number
 
 Action = Literal["again", "vary", "continue", "stitch"]
 CALLBACK_PREFIX = "fu:"
@@ -48,7 +49,7 @@ def decode(data: str) -> FollowUp | None:
         return None
     count = None
     if len(parts) == 3:
-        if not parts[2].isdigit():
+        if not is_ascii_number(parts[2]):
             return None
         count = int(parts[2])
     return FollowUp(parts[0], parts[1], count)  # type: ignore[arg-type]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Literal
 
 VideoErrorCode = Literal["not_a_video", "cannot_fit", "encode_failed"]
-ImageErrorCode = Literal["not_an_image", "unsupported_format", "too_large", "too_small", "animated"]
+ImageErrorCode = Literal[
+    "not_an_image",
+    "damaged",
+    "unsupported_format",
+    "too_large",
+    "too_many_pixels",
+    "too_small",
+    "extreme_aspect",
+    "animated",
+]
 
 
 class MediaError(Exception):
@@ -25,5 +34,7 @@ class ImageError(MediaError):
 
     code: ImageErrorCode
 
-    def __init__(self, message: str, *, code: ImageErrorCode) -> None:
+    def __init__(self, message: str, *, code: ImageErrorCode, format_name: str | None = None) -> None:
         super().__init__(message, code=code)
+        #: For "unsupported_format": the format's common name (HEIC, SVG, ...) when it is known.
+        self.format_name = format_name

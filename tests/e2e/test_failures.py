@@ -83,7 +83,7 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
             chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="x"
         )
         reply = await api.wait_for(replying_to(pdf["message_id"]), timeout=10)
-        assert "JPEG, PNG or WEBP" in reply.params["text"]
+        assert "JPEG, PNG, WEBP" in reply.params["text"]
         odd = api.send_document(chat, None, b"data", "<b>notes.txt", "", caption="x")
         reply = await api.wait_for(replying_to(odd["message_id"]), timeout=10)
         assert "&lt;b&gt;notes.txt" in reply.params["text"]  # the file name is shown, not parsed

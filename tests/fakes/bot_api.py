@@ -371,6 +371,12 @@ class FakeBotAPI:
         """A user presses an existing inline button; returns the CallbackQuery."""
         return self.users.press_button(chat, user, message_id, callback_data)
 
+    def press_crafted_button(
+        self, chat: ChatRef, user: UserRef, message_id: int, callback_data: str
+    ) -> dict[str, Any]:
+        """A forged press: any callback data on an existing message; returns the CallbackQuery."""
+        return self.users.press_crafted_button(chat, user, message_id, callback_data)
+
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw Update dict (update_id assigned when missing)."""
         return self.users.push_update(update)

@@ -12,6 +12,9 @@ from tests.fakes.bot_api_model import FakeChat, FakeUser, StoredMessage
 from tests.fakes.bot_api_state import BotState, CallbackQueryState
 from tests.fakes.bot_api_updates import UpdateQueue
 
+#: InlineKeyboardButton.callback_data: "Data to be sent in a callback query to the bot, 1-64 bytes".
+MAX_CALLBACK_DATA_BYTES = 64
+
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w@/])")
 
 ChatRef = FakeChat | int
@@ -207,9 +210,14 @@ class UserActions:
                 f"message {message_id} has no button with callback_data {callback_data!r}; "
                 f"buttons: {message.callback_data}"
             )
+        return self._push_callback_query(chat, sender, message, callback_data)
+
+    def _push_callback_query(
+        self, chat: FakeChat, sender: FakeUser, message: StoredMessage, callback_data: str
+    ) -> dict[str, Any]:
         query_id = str(4_000_000_000_000_000 + self._state.next_number())
         self._state.callback_queries[query_id] = CallbackQueryState(
-            query_id, chat.id, message_id, callback_data
+            query_id, chat.id, message.message_id, callback_data
         )
         query = {
             "id": query_id,
@@ -220,6 +228,18 @@ class UserActions:
         }
         self._queue.push({"callback_query": query})
         return query
+
+    def press_crafted_button(
+        self, chat_ref: ChatRef, user_ref: UserRef, message_id: int, callback_data: str
+    ) -> dict[str, Any]:
+        """A modified client sends callback data no button carries (Telegram forwards any 1-64 bytes)."""
+        chat = self.chat(chat_ref)
+        message = self._state.live_message(chat.id, message_id)
+        if message is None:
+            raise LookupError(f"message {message_id} does not exist in chat {chat.id}")
+        if not 1 <= len(callback_data.encode()) <= MAX_CALLBACK_DATA_BYTES:
+            raise ValueError("callback data is 1-64 bytes")
+        return self._push_callback_query(chat, self.user(chat, user_ref), message, callback_data)
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (chats and users in it are learned); update_id is assigned if missing."""

@@ -175,7 +175,7 @@ def test_non_images_are_refused(data: bytes) -> None:
 def test_a_damaged_jpeg_is_refused() -> None:
     data = _encode(_noise(300, 300), "JPEG")
 
-    assert _error_code(data[: len(data) // 2]) == "not_an_image"
+    assert _error_code(data[: len(data) // 2]) == "damaged"
 
 
 def test_an_animated_gif_is_refused_as_animated() -> None:
@@ -185,8 +185,14 @@ def test_an_animated_gif_is_refused_as_animated() -> None:
     assert _error_code(data) == "animated"
 
 
-def test_a_still_gif_is_an_unsupported_format() -> None:
-    assert _error_code(_encode(Image.new("RGB", (100, 100)), "GIF")) == "unsupported_format"
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF", "AVIF"])
+def test_still_gif_bmp_tiff_and_avif_are_converted_to_jpeg(fmt: str) -> None:
+    data = _encode(Image.new("RGB", (120, 100), (200, 40, 40)), fmt)
+
+    prepared = prepare_image(data)
+
+    assert (prepared.mime_type, prepared.width, prepared.height) == ("image/jpeg", 120, 100)
+    assert _close(_decode(prepared).getpixel((60, 50)), (200, 40, 40), tolerance=20)
 
 
 def test_an_animated_webp_is_refused_as_animated() -> None:
@@ -196,12 +202,24 @@ def test_an_animated_webp_is_refused_as_animated() -> None:
     assert _error_code(data, allowed_mime_types=("image/jpeg", "image/webp")) == "animated"
 
 
-def test_other_image_formats_are_unsupported() -> None:
-    assert _error_code(_encode(Image.new("RGB", (100, 100)), "BMP")) == "unsupported_format"
-    assert _error_code(_encode(Image.new("RGB", (100, 100)), "TIFF")) == "unsupported_format"
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64), "HEIC"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100"/>', "SVG"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>", "SVG"),
+        (_encode(Image.new("RGB", (100, 100)), "ICO"), "ICO"),
+    ],
+    ids=["heic", "svg-xml", "svg", "ico"],
+)
+def test_other_formats_are_refused_by_name(data: bytes, name: str) -> None:
+    with pytest.raises(ImageError) as caught:
+        prepare_image(data)
+
+    assert (caught.value.code, caught.value.format_name) == ("unsupported_format", name)
 
 
-@pytest.mark.parametrize(("width", "height"), [(32, 32), (63, 500), (500, 40)])
+@pytest.mark.parametrize(("width", "height"), [(32, 32), (63, 200), (150, 40)])
 def test_tiny_images_are_too_small(width: int, height: int) -> None:
     assert _error_code(make_image(width=width, height=height, fmt="PNG")) == "too_small"
 
@@ -219,7 +237,82 @@ def test_more_than_twenty_megabytes_is_too_large() -> None:
 def test_too_many_pixels_is_too_large_before_decoding() -> None:
     data = _encode(Image.new("1", (8000, 6000)), "PNG")
 
-    assert _error_code(data) == "too_large"
+    assert _error_code(data) == "too_many_pixels"
+
+
+def test_a_decompression_bomb_is_refused_for_its_pixels() -> None:
+    # A 1-bit PNG of 20000 x 20000 (400 megapixels) compresses to a few kilobytes.
+    data = _encode(Image.new("1", (20000, 20000)), "PNG")
+
+    assert len(data) < 100_000
+    assert _error_code(data) == "too_many_pixels"
+
+
+def test_a_truncated_png_is_damaged_not_a_crash() -> None:
+    data = _encode(_noise(200, 200), "PNG")
+
+    assert _error_code(data[: len(data) // 2]) == "damaged"
+    assert _error_code(data[:-2000]) == "damaged"
+
+
+def test_a_png_with_a_corrupt_chunk_is_damaged() -> None:
+    data = bytearray(_encode(_noise(200, 200), "PNG"))
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+
+    assert _error_code(bytes(data)) == "damaged"
+
+
+def test_sixteen_bit_grayscale_keeps_its_tones_when_reencoded() -> None:
+    gray = Image.new("I;16", (300, 200), 32768)  # mid-gray in 16 bits
+
+    prepared = prepare_image(_encode(gray, "PNG"), max_side=100)
+
+    pixel = _decode(prepared).convert("L").getpixel((20, 20))
+    assert isinstance(pixel, int) and 118 <= pixel <= 138
+
+
+def test_grayscale_and_cmyk_jpegs_lose_their_old_profile_when_reencoded() -> None:
+    from PIL import ImageCms
+
+    gray_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    gray = _encode(Image.new("L", (300, 200), 90), "JPEG", icc_profile=gray_profile)
+    cmyk = _encode(Image.new("CMYK", (300, 200), (0, 255, 255, 0)), "JPEG", icc_profile=gray_profile)
+
+    for data in (gray, cmyk):
+        prepared = prepare_image(data, max_side=100)
+        image = _decode(prepared)
+        assert image.mode == "RGB"
+        assert "icc_profile" not in image.info
+    assert _close(_decode(prepare_image(cmyk, max_side=100)).getpixel((10, 10)), (255, 0, 0), tolerance=40)
+
+
+@pytest.mark.parametrize(("width", "height"), [(12000, 100), (100, 1200), (801, 200)])
+def test_extreme_aspect_ratios_are_refused(width: int, height: int) -> None:
+    assert _error_code(make_image(width=width, height=height, fmt="PNG")) == "extreme_aspect"
+
+
+def test_four_to_one_is_still_accepted() -> None:
+    assert prepare_image(make_image(width=800, height=200, fmt="PNG")).width == 800
+
+
+def test_the_minimum_side_is_checked_after_the_resize() -> None:
+    # 4000 x 1000 fits 4:1, but at max_side 200 its short side would be 50 px.
+    data = make_image(width=4000, height=1000, fmt="JPEG")
+
+    assert _error_code(data, max_side=200) == "too_small"
+    assert prepare_image(data, max_side=400).height == 100 * 4 // 4
+
+
+def test_a_camera_mpo_is_accepted_as_its_first_picture() -> None:
+    first = Image.new("RGB", (160, 120), (20, 200, 20))
+    second = Image.new("RGB", (160, 120), (200, 20, 20))
+    data = _encode(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+
+    prepared = prepare_image(data)
+
+    assert (prepared.mime_type, prepared.width, prepared.height) == ("image/jpeg", 160, 120)
+    assert _close(_decode(prepared).getpixel((80, 60)), (20, 200, 20), tolerance=20)
 
 
 def test_a_cap_no_image_can_meet_is_too_large() -> None:

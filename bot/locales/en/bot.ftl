@@ -68,13 +68,19 @@ video-usage =
     /help lists the options.
 photo-needs-caption = Add a caption that says how the photo should move, e.g. <i>camera slowly zooms in</i>. Nothing was charged.
 album-too-many = An album can carry at most two photos (first and last frame); this one has { $count }.
-file-not-image = I can animate JPEG, PNG or WEBP images. This file ({ $kind }) isn't one I can use.
+file-not-image = I can animate JPEG, PNG, WEBP, GIF, BMP, TIFF or AVIF images. This file ({ $kind }) isn't one I can use.
 file-too-large = That image is { $size } MB; I can take images up to { $limit } MB.
 image-error-not_an_image = That file isn't an image I can read.
-image-error-unsupported_format = That image format isn't supported; please send a JPEG, PNG or WEBP.
+image-error-unsupported_format = That image format isn't supported; please send a JPEG, PNG or WEBP (GIF, BMP, TIFF and AVIF also work).
 image-error-too_large = That image is too large; please send one under 20 MB.
 image-error-too_small = That image is too small; it needs at least 64 pixels on each side.
 image-error-animated = Animated images can't be used as a frame; please send a still picture.
+image-error-damaged = That image is damaged or incomplete, so I can't read it. Please send it again. Nothing was charged.
+image-error-too_many_pixels = That image has too many pixels (over 40 megapixels); please send a smaller one.
+image-error-extreme_aspect = That image is too long and thin for a video (at most 4:1 either way); please crop it.
+image-error-unsupported_named = I can't read { $kind } images; please send it as a JPEG, PNG or WEBP (GIF, BMP, TIFF and AVIF also work).
+button-unknown = This button no longer works. Send a new command instead.
+grant-user-too-large = That user id is too large; it can be at most { $max }.
 sticker-not-supported = Stickers can't be animated; send a photo instead.
 not-allowed = Sorry, this bot is private. Ask its operator for access.
 invalid-request = ⚠️ { $reason }
@@ -188,3 +194,7 @@ command-models = Models and prices
 command-quota = Your budget
 command-help = How to use the bot
 command-language = Language: English or 简体中文
+
+## Senders who share one Telegram account cannot start paid work
+sender-anonymous-admin = Anonymous admins share one account, so I can't keep a budget for you. Turn off “Remain anonymous” or ask from your own account. Nothing was charged.
+sender-channel = Posts from a channel can't start videos; ask from your own account. Nothing was charged.

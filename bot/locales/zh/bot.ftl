@@ -68,13 +68,19 @@ video-usage =
     /help 可查看所有选项。
 photo-needs-caption = 请给照片加上说明文字，描述画面该怎么动，例如 <i>镜头缓缓推近</i>。本次未扣费。
 album-too-many = 一个相册最多只能有两张照片（首帧和尾帧），这个相册有 { $count } 张。
-file-not-image = 我只能使用 JPEG、PNG 或 WEBP 图片，这个文件（{ $kind }）用不了。
+file-not-image = 我只能使用 JPEG、PNG、WEBP、GIF、BMP、TIFF 或 AVIF 图片，这个文件（{ $kind }）用不了。
 file-too-large = 这张图片有 { $size } MB，我最多只能接收 { $limit } MB 的图片。
 image-error-not_an_image = 这个文件不是我能读取的图片。
 image-error-unsupported_format = 不支持这种图片格式，请发送 JPEG、PNG 或 WEBP 图片。
 image-error-too_large = 这张图片太大了，请发送小于 20 MB 的图片。
 image-error-too_small = 这张图片太小了，每条边至少需要 64 像素。
 image-error-animated = 动图不能用作视频画面，请发送静态图片。
+image-error-damaged = 这张图片已损坏或不完整，我无法读取，请重新发送。本次未扣费。
+image-error-too_many_pixels = 这张图片像素太多（超过 4000 万像素），请发送小一点的图片。
+image-error-extreme_aspect = 这张图片太细长了，无法做成视频（长宽比最多 4:1），请先裁剪。
+image-error-unsupported_named = 我无法读取 { $kind } 图片，请改用 JPEG、PNG 或 WEBP（GIF、BMP、TIFF 和 AVIF 也可以）。
+button-unknown = 这个按钮已失效，请重新发送命令。
+grant-user-too-large = 这个用户 ID 太大了，最大为 { $max }。
 sticker-not-supported = 贴纸无法做成视频，请发送照片。
 not-allowed = 抱歉，这是一个私有机器人。请联系它的运营者申请使用权限。
 invalid-request = ⚠️ { $reason }
@@ -188,3 +194,7 @@ command-models = 模型和价格
 command-quota = 你的额度
 command-help = 使用说明
 command-language = 语言：English 或 简体中文
+
+## 共用同一个 Telegram 账号的发送者不能发起付费生成
+sender-anonymous-admin = 匿名管理员共用同一个账号，我无法为你单独计算额度。请关闭“保持匿名”，或用你自己的账号发送。本次未扣费。
+sender-channel = 频道发来的消息不能生成视频，请用你自己的账号发送。本次未扣费。
