@@ -1,5 +1,6 @@
 # A small image for the VEO video bot. PyAV's wheel bundles FFmpeg, so no system ffmpeg is needed.
-FROM python:3.11-slim
+# The base image is pinned to a patch release; the Python packages come from uv.lock.
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,11 +14,17 @@ RUN useradd --create-home --uid 10001 bot \
     && chown bot:bot /data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml uv.lock README.md LICENSE ./
+# The locked versions first (with their hashes), then the bot itself without resolving anything again.
+RUN pip install --no-cache-dir uv==0.13.9 \
+    && uv export --frozen --no-emit-project --quiet -o /tmp/requirements.txt \
+    && pip install --no-cache-dir --no-deps --require-hashes -r /tmp/requirements.txt \
+    && pip uninstall --yes uv \
+    && rm /tmp/requirements.txt
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 
 USER 10001
 VOLUME ["/data"]
