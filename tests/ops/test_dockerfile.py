@@ -238,4 +238,4 @@ def test_readme_shows_how_to_build_and_run_the_image(dockerfile: list[Instructio
 
     assert "docker build -t veo-bot ." in readme
     assert f"docker run --env-file .env -v veo-data:{mount} veo-bot" in readme
-    assert re.search(rf"-\s+veo-data:{re.escape(str(mount))}\b", readme), "compose example with the volume"
+    assert "`compose.yaml`" in readme  # the compose file itself is checked in test_deploy_kit.py
