@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from telegram import Bot, Message
 
+from bot.admin_alerts import AdminAlerts
 from bot.gateway.client import VideoGateway
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
@@ -40,6 +41,7 @@ class Services:
     followups: FollowUpActions
     languages: LanguagePreferences
     metrics: OpsMetrics
+    alerts: AdminAlerts
 
     @classmethod
     async def create(cls, bot: Bot, settings: Settings) -> Services:
@@ -95,6 +97,15 @@ class Services:
             followups=FollowUpActions(bot=bot, jobs=jobs, temp_dir=settings.temp_dir),
             languages=languages,
             metrics=metrics,
+            alerts=AdminAlerts(
+                bot=bot,
+                admin_ids=settings.admin_user_ids,
+                secrets=[
+                    settings.telegram_bot_token.get_secret_value(),
+                    settings.apiyi_api_key.get_secret_value(),
+                    settings.webhook_secret_token.get_secret_value(),
+                ],
+            ),
         )
 
     async def close(self) -> None:
