@@ -72,6 +72,8 @@ async def _post_init(application: BotApplication) -> None:
     await _set_commands(application, services.texts)
     await services.runner.resume()
     await services.metrics.start()
+    # Alive while the update loop (polling or webhook) runs; the event loop itself writes the file.
+    services.heartbeat.start(alive=lambda: application.updater is not None and application.updater.running)
     logger.info("Bot @%s is up", application.bot.username)
 
 
@@ -79,6 +81,7 @@ async def _post_stop(application: BotApplication) -> None:
     """Stop taking new work, leave long jobs in the ledger for the next start, write the last status edits."""
     data: BotData = application.bot_data
     if data.services is not None:
+        await data.services.heartbeat.stop()
         await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
         # Final status texts are written while the bot can still reach Telegram (application.shutdown()
         # closes the bot's connection right after this).

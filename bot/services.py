@@ -9,6 +9,7 @@ from telegram import Bot, Message
 
 from bot.admin_alerts import AdminAlerts
 from bot.gateway.client import VideoGateway
+from bot.heartbeat import Heartbeat
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
 from bot.jobs.followup_actions import FollowUpActions
@@ -42,6 +43,7 @@ class Services:
     languages: LanguagePreferences
     metrics: OpsMetrics
     alerts: AdminAlerts
+    heartbeat: Heartbeat
 
     @classmethod
     async def create(cls, bot: Bot, settings: Settings) -> Services:
@@ -106,6 +108,7 @@ class Services:
                     settings.webhook_secret_token.get_secret_value(),
                 ],
             ),
+            heartbeat=Heartbeat(settings.heartbeat_file),
         )
 
     async def close(self) -> None:
