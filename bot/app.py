@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("video", "extend", "settings", "models", "quota", "cancel", "language", "help")
+# Shown, after the others, only in the admins' private chats (BotCommandScopeChat).
+ADMIN_COMMANDS = ("grant", "stats")
 SHUTDOWN_GRACE_SECONDS = 10.0
 OVERALL_MESSAGES_PER_SECOND = 25
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
@@ -69,7 +72,7 @@ async def _post_init(application: BotApplication) -> None:
     assert data.settings is not None, "build_application stores the settings"
     services = await Services.create(application.bot, data.settings)
     data.services = services
-    await _set_commands(application, services.texts)
+    await _set_commands(application, services.texts, data.settings.admin_user_ids)
     await services.runner.resume()
     await services.metrics.start()
     # Alive while the update loop (polling or webhook) runs; the event loop itself writes the file.
@@ -97,11 +100,22 @@ async def _post_shutdown(application: BotApplication) -> None:
         data.services = None
 
 
-async def _set_commands(application: BotApplication, texts: Translator) -> None:
+async def _set_commands(application: BotApplication, texts: Translator, admins: frozenset[int]) -> None:
     for language in SUPPORTED_LANGUAGES:
         commands = [BotCommand(name, texts(language, f"command-{name}")[:256]) for name in COMMANDS]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, language_code=code)
+        admin_menu = commands + [
+            BotCommand(name, texts(language, f"command-{name}")[:256]) for name in ADMIN_COMMANDS
+        ]
+        for admin in sorted(admins):
+            try:
+                await application.bot.set_my_commands(
+                    admin_menu, scope=BotCommandScopeChat(admin), language_code=code
+                )
+            except TelegramError as err:
+                # Telegram knows an admin's private chat only after they started the bot.
+                logger.warning("Could not set the admin command menu for %d: %s", admin, err)
 
 
 def run_bot(settings: Settings) -> None:

@@ -185,3 +185,5 @@ command-models = Models and prices
 command-quota = Your budget
 command-help = How to use the bot
 command-language = Language: English or 简体中文
+command-grant = Admins: extra budget for a user
+command-stats = Admins: jobs, spend and errors

@@ -185,3 +185,5 @@ command-models = 模型和价格
 command-quota = 你的额度
 command-help = 使用说明
 command-language = 语言：English 或 简体中文
+command-grant = 管理员：为用户增加额度
+command-stats = 管理员：任务、花费和错误
