@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("video", "extend", "settings", "models", "quota", "buy", "history", "cancel", "language", "help")
+# Shown, after the others, only in the admins' private chats (BotCommandScopeChat).
+ADMIN_COMMANDS = ("grant", "stats")
 SHUTDOWN_GRACE_SECONDS = 10.0
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
 # ... about 30 s in all), so a short network outage at start does not stop the bot.
@@ -72,9 +75,11 @@ async def _post_init(application: BotApplication) -> None:
     assert data.settings is not None, "build_application stores the settings"
     services = await Services.create(application.bot, data.settings)
     data.services = services
-    await _set_commands(application, services.texts)
+    await _set_commands(application, services.texts, data.settings.admin_user_ids)
     await services.runner.resume()
     await services.metrics.start()
+    # Alive while the update loop (polling or webhook) runs; the event loop itself writes the file.
+    services.heartbeat.start(alive=lambda: application.updater is not None and application.updater.running)
     logger.info("Bot @%s is up", application.bot.username)
 
 
@@ -82,6 +87,7 @@ async def _post_stop(application: BotApplication) -> None:
     """Stop taking new work, leave long jobs in the ledger for the next start, write the last status edits."""
     data: BotData = application.bot_data
     if data.services is not None:
+        await data.services.heartbeat.stop()
         await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
         # Final status texts are written while the bot can still reach Telegram (application.shutdown()
         # closes the bot's connection right after this).
@@ -97,11 +103,22 @@ async def _post_shutdown(application: BotApplication) -> None:
         data.services = None
 
 
-async def _set_commands(application: BotApplication, texts: Translator) -> None:
+async def _set_commands(application: BotApplication, texts: Translator, admins: frozenset[int]) -> None:
     for language in SUPPORTED_LANGUAGES:
         commands = [BotCommand(name, texts(language, f"command-{name}")[:256]) for name in COMMANDS]
         code = None if language == "en" else language
         await application.bot.set_my_commands(commands, language_code=code)
+        admin_menu = commands + [
+            BotCommand(name, texts(language, f"command-{name}")[:256]) for name in ADMIN_COMMANDS
+        ]
+        for admin in sorted(admins):
+            try:
+                await application.bot.set_my_commands(
+                    admin_menu, scope=BotCommandScopeChat(admin), language_code=code
+                )
+            except TelegramError as err:
+                # Telegram knows an admin's private chat only after they started the bot.
+                logger.warning("Could not set the admin command menu for %d: %s", admin, err)
 
 
 def run_bot(settings: Settings) -> None:

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from storage import Database, JobState, Period, Stats, collect_stats
 
@@ -88,81 +91,139 @@ def summary_line(snapshot: MetricsSnapshot) -> str:
     )
 
 
-def _label_value(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+#: Seconds; generations take minutes, waits and delivery overhead seconds.
+QUEUE_WAIT_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+GENERATION_BUCKETS = (10, 30, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1800)
+DELIVERY_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
+JobOutcome = Literal["delivered", "failed", "cancelled"]
 
 
-def _sample(name: str, value: int, **labels: str) -> str:
-    if not labels:
-        return f"{METRIC_PREFIX}{name} {value}"
-    inside = ",".join(f'{key}="{_label_value(text)}"' for key, text in labels.items())
-    return f"{METRIC_PREFIX}{name}{{{inside}}} {value}"
+class _UpstreamErrors(Collector):
+    """The gateway's failed attempts since start, read at scrape time (the gateway owns the count)."""
 
+    def __init__(self, counts: Mapping[str, int] | None) -> None:
+        self._counts = counts
 
-def _family(name: str, help_text: str, samples: list[str]) -> list[str]:
-    return [f"# HELP {METRIC_PREFIX}{name} {help_text}", f"# TYPE {METRIC_PREFIX}{name} gauge", *samples]
-
-
-def _by_state(counts: dict[JobState, int], window: str) -> list[str]:
-    return [_sample("jobs", counts.get(state, 0), window=window, state=str(state)) for state in JobState]
-
-
-def prometheus_text(snapshot: MetricsSnapshot) -> str:
-    """The snapshot in Prometheus' text exposition format (every value a gauge)."""
-    stats = snapshot.stats
-    lines = [
-        *_family(
-            "jobs",
-            f"Jobs created today or this quota period ({stats.period}), by their current state.",
-            _by_state(stats.jobs_today, "today") + _by_state(stats.jobs_period, "period"),
-        ),
-        *_family(
-            "clips_delivered",
-            "Clips delivered today or this quota period.",
-            [
-                _sample("clips_delivered", stats.clips_delivered_today, window="today"),
-                _sample("clips_delivered", stats.clips_delivered_period, window="period"),
-            ],
-        ),
-        *_family(
-            "spent_cents",
-            "US cents charged for delivered clips today or this quota period.",
-            [
-                _sample("spent_cents", stats.spent_today_cents, window="today"),
-                _sample("spent_cents", stats.spent_period_cents, window="period"),
-            ],
-        ),
-        *_family(
-            "failures",
-            "Jobs that failed this quota period, by error kind.",
-            [_sample("failures", count, kind=kind) for kind, count in sorted(stats.errors_by_kind.items())],
-        ),
-        *_family(
-            "upstream_errors",
+    def collect(self) -> Iterable[Metric]:
+        """One counter sample per error kind."""
+        family = CounterMetricFamily(
+            f"{METRIC_PREFIX}upstream_errors",
             "Failed gateway attempts since the bot started, by error kind (retried ones included).",
-            [
-                _sample("upstream_errors", count, kind=kind)
-                for kind, count in sorted(snapshot.upstream_errors.items())
-            ],
-        ),
-        *_family("users", "Users with a job this quota period.", [_sample("users", stats.users_period)]),
-        *_family(
-            "jobs_unfinished",
+            labels=["kind"],
+        )
+        for kind, count in sorted((self._counts or {}).items()):
+            family.add_metric([kind], count)
+        yield family
+
+
+class PrometheusMetrics:
+    """The bot's Prometheus registry: ledger gauges set at scrape time, event counters and histograms."""
+
+    def __init__(self, upstream_errors: Mapping[str, int] | None = None) -> None:
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        # RSS, CPU seconds, open files and start time of this process (Linux).
+        ProcessCollector(registry=registry)
+        registry.register(_UpstreamErrors(upstream_errors))
+        name = METRIC_PREFIX
+        self._jobs = Gauge(
+            f"{name}jobs",
+            "Jobs created today or this quota period, by their current state.",
+            ["window", "state"],
+            registry=registry,
+        )
+        self._clips = Gauge(
+            f"{name}clips_delivered",
+            "Clips delivered today or this quota period.",
+            ["window"],
+            registry=registry,
+        )
+        self._spent = Gauge(
+            f"{name}spent_cents",
+            "US cents charged for delivered clips today or this quota period.",
+            ["window"],
+            registry=registry,
+        )
+        self._failures = Gauge(
+            f"{name}failures",
+            "Jobs that failed this quota period, by error kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self._users = Gauge(f"{name}users", "Users with a job this quota period.", registry=registry)
+        self._unfinished = Gauge(
+            f"{name}jobs_unfinished",
             "Jobs not yet delivered, failed or cancelled (the ledger's view).",
-            [_sample("jobs_unfinished", stats.active_jobs)],
-        ),
-        *_family(
-            "jobs_running",
-            "Jobs holding a generation slot.",
-            [_sample("jobs_running", snapshot.running_jobs)],
-        ),
-        *_family(
-            "jobs_waiting",
-            "Jobs waiting for a generation slot.",
-            [_sample("jobs_waiting", snapshot.waiting_jobs)],
-        ),
-    ]
-    return "\n".join(lines) + "\n"
+            registry=registry,
+        )
+        self._running = Gauge(f"{name}jobs_running", "Jobs holding a generation slot.", registry=registry)
+        self._waiting = Gauge(f"{name}jobs_waiting", "Jobs waiting for a generation slot.", registry=registry)
+        self._finished = Counter(
+            f"{name}jobs_finished", "Jobs finished since start, by outcome.", ["outcome"], registry=registry
+        )
+        self._clips_total = Counter(
+            f"{name}clips", "Clips delivered since the bot started.", registry=registry
+        )
+        self._spent_total = Counter(
+            f"{name}charged_cents",
+            "US cents charged for delivered clips since the bot started.",
+            registry=registry,
+        )
+        self._queue_wait = Histogram(
+            f"{name}queue_wait_seconds",
+            "From a job being queued to it getting a generation slot.",
+            buckets=QUEUE_WAIT_BUCKETS,
+            registry=registry,
+        )
+        self._generation = Histogram(
+            f"{name}generation_seconds",
+            "From submitting to the gateway to the finished video's URL.",
+            buckets=GENERATION_BUCKETS,
+            registry=registry,
+        )
+        self._delivery = Histogram(
+            f"{name}delivery_overhead_seconds",
+            "From the finished video's URL to Telegram accepting the upload (download and upload).",
+            buckets=DELIVERY_BUCKETS,
+            registry=registry,
+        )
+
+    def job_finished(self, *, outcome: JobOutcome, clips: int = 0, cents: int = 0) -> None:
+        """Count a job that reached a final state, with the clips delivered and the cents charged."""
+        self._finished.labels(outcome=outcome).inc()
+        self._clips_total.inc(clips)
+        self._spent_total.inc(cents)
+
+    def observe_queue_wait(self, seconds: float) -> None:
+        """A job waited this long for a generation slot."""
+        self._queue_wait.observe(max(seconds, 0.0))
+
+    def observe_generation(self, seconds: float) -> None:
+        """The gateway took this long to make a job's video(s)."""
+        self._generation.observe(max(seconds, 0.0))
+
+    def observe_delivery(self, seconds: float) -> None:
+        """Downloading and uploading a job's video(s) took this long."""
+        self._delivery.observe(max(seconds, 0.0))
+
+    def render(self, snapshot: MetricsSnapshot) -> str:
+        """Set the gauges from the snapshot and return the whole registry as Prometheus text."""
+        stats = snapshot.stats
+        for window, counts in (("today", stats.jobs_today), ("period", stats.jobs_period)):
+            for state in JobState:
+                self._jobs.labels(window=window, state=str(state)).set(counts.get(state, 0))
+        self._clips.labels(window="today").set(stats.clips_delivered_today)
+        self._clips.labels(window="period").set(stats.clips_delivered_period)
+        self._spent.labels(window="today").set(stats.spent_today_cents)
+        self._spent.labels(window="period").set(stats.spent_period_cents)
+        self._failures.clear()  # a kind with no failures this period disappears
+        for kind, count in stats.errors_by_kind.items():
+            self._failures.labels(kind=kind).set(count)
+        self._users.set(stats.users_period)
+        self._unfinished.set(stats.active_jobs)
+        self._running.set(snapshot.running_jobs)
+        self._waiting.set(snapshot.waiting_jobs)
+        return generate_latest(self.registry).decode()
 
 
 class _MetricsHandler(tornado.web.RequestHandler):
@@ -200,6 +261,7 @@ class OpsMetrics:
     ) -> None:
         self._db = db
         self._upstream_errors = upstream_errors
+        self.prometheus = PrometheusMetrics(upstream_errors)
         self._runner = runner
         self._period = period
         self._interval = log_interval_seconds
@@ -223,7 +285,7 @@ class OpsMetrics:
 
     async def render_prometheus(self) -> str:
         """The current numbers as Prometheus text."""
-        return prometheus_text(await self.snapshot())
+        return self.prometheus.render(await self.snapshot())
 
     async def log_summary(self) -> None:
         """Log the current numbers in one line."""

@@ -8,7 +8,9 @@ from datetime import timedelta
 from telegram import Message
 from telegram.ext import ExtBot
 
+from bot.admin_alerts import AdminAlerts
 from bot.gateway.client import GatewayTimeouts, VideoGateway
+from bot.heartbeat import Heartbeat
 from bot.i18n import Translator
 from bot.jobs.albums import AlbumCollector
 from bot.jobs.delivery import UploadTimeouts, VideoDelivery
@@ -47,6 +49,8 @@ class Services:
     metrics: OpsMetrics
     payments: PaymentStore
     shop: StarsShop
+    alerts: AdminAlerts
+    heartbeat: Heartbeat
 
     @classmethod
     async def create(cls, bot: ExtBot[None], settings: Settings) -> Services:
@@ -124,6 +128,16 @@ class Services:
             metrics=metrics,
             payments=payments,
             shop=StarsShop(settings=settings, payments=payments),
+            alerts=AdminAlerts(
+                bot=bot,
+                admin_ids=settings.admin_user_ids,
+                secrets=[
+                    settings.telegram_bot_token.get_secret_value(),
+                    settings.apiyi_api_key.get_secret_value(),
+                    settings.webhook_secret_token.get_secret_value(),
+                ],
+            ),
+            heartbeat=Heartbeat(settings.heartbeat_file),
         )
 
     async def close(self) -> None:

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     # Operations
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     job_retention_days: int = Field(default=30, ge=1)
+    heartbeat_file: Path = Path("data/heartbeat")
 
     # Webhook mode (long polling when WEBHOOK_URL is empty)
     webhook_url: str = ""

@@ -14,11 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 async def error_handler(update: object, context: BotContext) -> None:
-    """Log the exception; answer the user briefly when there is a message to answer."""
+    """Log the exception, tell the admins; answer the user briefly when there is a message to answer."""
     logger.error("Error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_message is None:
-        return
     if context.bot_data.services is None:
+        return
+    await context.services.alerts.notify_unexpected(context.error, where="handling an update")
+    if not isinstance(update, Update) or update.effective_message is None:
         return
     text = context.services.texts(language_of(update, context), "failure-internal")
     try:

@@ -247,7 +247,7 @@ def _gateway_kinds() -> set[str]:
 def _family_values() -> dict[str, set[str]]:
     """Every f-string family of keys in the code and the values it can take."""
     quota_periods = set(get_args(get_type_hints(Settings)["quota_period"]))
-    from bot.app import COMMANDS
+    from bot.app import ADMIN_COMMANDS, COMMANDS
 
     return {
         "invalid-": {code for code, _, _ in _invalid_request_sites()},
@@ -258,7 +258,7 @@ def _family_values() -> dict[str, set[str]]:
         # A failed job shows its failure text instead of a title.
         "progress-title-": set(get_args(Phase)) - {"failed"},
         "language-name-": set(SUPPORTED_LANGUAGES),
-        "command-": set(COMMANDS),
+        "command-": set(COMMANDS) | set(ADMIN_COMMANDS),
         "checkout-refused-": set(get_args(CheckoutRefusal)),
     }
 

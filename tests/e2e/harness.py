@@ -28,6 +28,7 @@ def make_settings(tmp_path: Path, api_root: str, gateway_url: str, **overrides: 
         "apiyi_base_url": gateway_url,
         "database_path": tmp_path / "bot.sqlite3",
         "temp_dir": tmp_path / "tmp",
+        "heartbeat_file": tmp_path / "heartbeat",
         "poll_interval_seconds": 0.05,
         "user_budget_usd": "1.00",
     }

@@ -74,6 +74,17 @@ async def test_quota_grant_and_stats(api: FakeBotAPI, gateway: FakeGateway, bot_
     assert "Left: $2.65 of $2.80" in quota_after
     assert "1 jobs, 1 clips, $0.15" in stats and "delivered: 1" in stats
     assert "Usage" in bad_grant
+    # The admin's own command menu, in each language, has the admin commands; everyone else's has not.
+    admin_menus = [
+        call.params
+        for call in api.calls_to("setMyCommands")
+        if call.ok and _scope(call.params) == {"type": "chat", "chat_id": ADMIN}
+    ]
+    assert {params.get("language_code") for params in admin_menus} == {None, "zh"}
+    for params in admin_menus:
+        assert [command["command"] for command in _commands(params)][-2:] == ["grant", "stats"]
+    default = [call for call in api.calls_to("setMyCommands") if "scope" not in call.params]
+    assert default and all("grant" not in str(call.params) for call in default)
 
 
 def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -116,3 +127,8 @@ async def test_cancel_stops_waiting_jobs_and_refunds_them(
     ]
     assert prompts == ["the slot is taken"]
     assert api.videos_sent(waiting) == [] and len(api.videos_sent(busy)) == 1
+
+
+def _scope(params: dict[str, Any]) -> dict[str, Any] | None:
+    scope = params.get("scope")
+    return json.loads(scope) if isinstance(scope, str) else scope

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import PROMETHEUS_CONTENT_TYPE, OpsMetrics, read_snapshot, summary_line
 from storage import Database, JobCreated, JobState, JobStore
@@ -20,7 +20,7 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
 from tests.storage.support import FakeClock, make_job, policy
 
-SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>-?\d+)$")
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 class Counts:
@@ -31,20 +31,20 @@ class Counts:
         self.waiting_count = waiting
 
 
-def parse_prometheus(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], int]:
-    """Samples by (name, labels); every non-comment line must be a well-formed sample."""
-    samples = {}
-    for line in text.splitlines():
-        if line.startswith("# HELP ") or line.startswith("# TYPE "):
-            continue
-        match = SAMPLE.match(line)
-        assert match, f"not a Prometheus sample: {line!r}"
-        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', match["labels"] or ""))
-        samples[(match["name"], labels)] = int(match["value"])
-    return samples
+def parse_prometheus(text: str) -> Samples:
+    """Samples by (name, labels), parsed by prometheus_client's own parser (which rejects malformed text)."""
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
-def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], int], name: str, **labels: str) -> int:
+def families(text: str) -> dict[str, str]:
+    return {family.name: family.type for family in text_string_to_metric_families(text)}
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
     return samples[(f"veo_bot_{name}", frozenset(labels.items()))]
 
 
@@ -125,15 +125,48 @@ async def test_metrics_endpoint_serves_prometheus_text_and_stops(
     assert value(samples, "failures", kind="timeout") == 1
     assert value(samples, "jobs_unfinished") == 1
     assert (value(samples, "jobs_running"), value(samples, "jobs_waiting")) == (1, 3)
-    assert value(samples, "upstream_errors", kind="server_error") == 3
-    assert value(samples, "upstream_errors", kind="rate_limited") == 1
-    assert "# TYPE veo_bot_jobs gauge" in page.text
+    assert value(samples, "upstream_errors_total", kind="server_error") == 3
+    assert value(samples, "upstream_errors_total", kind="rate_limited") == 1
+    kinds = families(page.text)
+    assert kinds["veo_bot_jobs"] == "gauge" and kinds["veo_bot_upstream_errors"] == "counter"
+    for name in ("queue_wait_seconds", "generation_seconds", "delivery_overhead_seconds"):
+        assert kinds[f"veo_bot_{name}"] == "histogram"
+    # The default process collector: memory, CPU and open files of this process.
+    assert samples[("process_resident_memory_bytes", frozenset())] > 0
+    assert ("process_cpu_seconds_total", frozenset()) in samples
+    assert samples[("process_open_fds", frozenset())] > 0
     # Stopped: the port is closed and a last summary was logged.
     assert metrics.bound_port is None
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient(timeout=2) as client:
             await client.get(f"http://127.0.0.1:{port}/metrics")
     assert [record.getMessage() for record in caplog.records if "Metrics:" in record.getMessage()]
+
+
+async def test_recorded_events_show_as_counters_and_histograms(db: Database) -> None:
+    metrics = OpsMetrics(db=db, runner=Counts(), period="day", log_interval_seconds=0)
+    recorder = metrics.prometheus
+    recorder.job_finished(outcome="delivered", clips=2, cents=30)
+    recorder.job_finished(outcome="failed")
+    recorder.observe_queue_wait(0.3)
+    recorder.observe_queue_wait(42)
+    recorder.observe_generation(75)
+    recorder.observe_delivery(1.5)
+
+    samples = parse_prometheus(await metrics.render_prometheus())
+
+    assert value(samples, "jobs_finished_total", outcome="delivered") == 1
+    assert value(samples, "jobs_finished_total", outcome="failed") == 1
+    assert value(samples, "clips_total") == 2 and value(samples, "charged_cents_total") == 30
+    assert value(samples, "queue_wait_seconds_count") == 2
+    assert value(samples, "queue_wait_seconds_sum") == pytest.approx(42.3)
+    assert value(samples, "queue_wait_seconds_bucket", le="0.5") == 1
+    assert value(samples, "queue_wait_seconds_bucket", le="+Inf") == 2
+    assert value(samples, "generation_seconds_bucket", le="60.0") == 0
+    assert value(samples, "generation_seconds_bucket", le="90.0") == 1
+    assert value(samples, "delivery_overhead_seconds_count") == 1
+    # The ledger gauges are still there, set at scrape time.
+    assert value(samples, "jobs", window="today", state="delivered") == 1
 
 
 async def test_summary_is_logged_every_interval(db: Database, caplog: pytest.LogCaptureFixture) -> None:

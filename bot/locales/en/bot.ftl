@@ -198,3 +198,6 @@ command-language = Language: English or 简体中文
 ## Senders who share one Telegram account cannot start paid work
 sender-anonymous-admin = Anonymous admins share one account, so I can't keep a budget for you. Turn off “Remain anonymous” or ask from your own account. Nothing was charged.
 sender-channel = Posts from a channel can't start videos; ask from your own account. Nothing was charged.
+
+command-grant = Admins: extra budget for a user
+command-stats = Admins: jobs, spend and errors
