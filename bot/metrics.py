@@ -258,10 +258,11 @@ class OpsMetrics:
         port: int | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         upstream_errors: Mapping[str, int] | None = None,
+        prometheus: PrometheusMetrics | None = None,
     ) -> None:
         self._db = db
         self._upstream_errors = upstream_errors
-        self.prometheus = PrometheusMetrics(upstream_errors)
+        self.prometheus = prometheus or PrometheusMetrics(upstream_errors)
         self._runner = runner
         self._period = period
         self._interval = log_interval_seconds

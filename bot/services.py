@@ -19,7 +19,7 @@ from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
 from bot.languages import LanguagePreferences
-from bot.metrics import OpsMetrics
+from bot.metrics import OpsMetrics, PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
 from bot.payments import StarsShop
 from bot.settings import Settings
@@ -72,6 +72,16 @@ class Services:
         texts = Translator()
         users = UserStore(db)
         languages = await LanguagePreferences.load(users, texts)
+        prometheus = PrometheusMetrics(gateway.error_counts)
+        alerts = AdminAlerts(
+            bot=bot,
+            admin_ids=settings.admin_user_ids,
+            secrets=[
+                settings.telegram_bot_token.get_secret_value(),
+                settings.apiyi_api_key.get_secret_value(),
+                settings.webhook_secret_token.get_secret_value(),
+            ],
+        )
         upload_timeout = settings.telegram_upload_timeout_seconds
         delivery = VideoDelivery(
             bot=bot,
@@ -87,6 +97,8 @@ class Services:
             texts=texts,
             settings=settings,
             delivery=delivery,
+            metrics=prometheus,
+            alerts=alerts,
         )
         runner = JobRunner(
             jobs=jobs,
@@ -108,6 +120,7 @@ class Services:
             listen=settings.metrics_listen,
             port=settings.metrics_port or None,
             upstream_errors=gateway.error_counts,
+            prometheus=prometheus,
         )
         return cls(
             settings=settings,
@@ -128,15 +141,7 @@ class Services:
             metrics=metrics,
             payments=payments,
             shop=StarsShop(settings=settings, payments=payments),
-            alerts=AdminAlerts(
-                bot=bot,
-                admin_ids=settings.admin_user_ids,
-                secrets=[
-                    settings.telegram_bot_token.get_secret_value(),
-                    settings.apiyi_api_key.get_secret_value(),
-                    settings.webhook_secret_token.get_secret_value(),
-                ],
-            ),
+            alerts=alerts,
             heartbeat=Heartbeat(settings.heartbeat_file),
         )
 

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     max_concurrent_jobs: int = Field(default=20, ge=1, le=1000)
 
     # Delivery to Telegram
-    delivery_retry_minutes: float = Field(default=60.0, ge=1, le=1440)
+    delivery_retry_minutes: float = Field(default=60.0, gt=0, le=1440)
     telegram_upload_timeout_seconds: float = Field(default=300.0, ge=5, le=3600)
 
     # Budgets

@@ -283,8 +283,8 @@ class JobStore:
             await conn.execute(
                 "INSERT INTO jobs (id, user_id, chat_id, chat_type, thread_id, user_message_id, dedupe_key,"
                 " status_message_id, request_json, model, mode, n, price_cents, reserved_cents, state,"
-                " language, period_key, created_at, updated_at, parent_job_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " language, period_key, created_at, updated_at, parent_job_id, result_urls, upstream_task_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job_id,
                     new.user_id,
@@ -306,6 +306,8 @@ class JobStore:
                     stamp,
                     stamp,
                     new.parent_job_id,
+                    json.dumps(list(new.result_urls)) if new.result_urls else None,
+                    new.upstream_task_id,
                 ),
             )
             # One reserve row per pool the cost comes from (a free row even for a free job, as before).

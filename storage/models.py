@@ -88,6 +88,9 @@ class NewJob:
     images: tuple[JobImage, ...] = field(default=(), repr=False)
     #: The job whose clip this one continues (its last frame is this job's start frame).
     parent_job_id: str | None = None
+    #: A clip that was made before and failed to reach the chat: sent again, not generated again.
+    result_urls: tuple[str, ...] = ()
+    upstream_task_id: str | None = None
 
     @property
     def cost_cents(self) -> int:

@@ -27,7 +27,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.media.probe import VideoInfo
+from bot.media.info import VideoInfo
 from bot.pacing.pacer import Priority, TelegramPacer, Turn
 from bot.telegram_text import truncate_utf16, utf16_units
 

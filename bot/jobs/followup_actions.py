@@ -17,8 +17,6 @@ from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
 from bot.jobs.delivery import Destination, ReadyVideo, SentVideo, prepare_for_upload, send_videos
 from bot.media.errors import MediaError
-from bot.media.frames import last_frame_jpeg
-from bot.media.stitch import stitch_videos
 from storage import Job, JobStore
 
 
@@ -58,6 +56,8 @@ class FollowUpActions:
             folder = Path(name)
             path = await self._fetch(job.delivered_file_ids[0], folder / "clip.mp4")
             try:
+                from bot.media.frames import last_frame_jpeg
+
                 data = await asyncio.to_thread(last_frame_jpeg, path)
             except MediaError as err:
                 raise FollowUpProblem("followup-no-video") from err
@@ -79,6 +79,8 @@ class FollowUpActions:
             folder = Path(name)
             clips = [await self._fetch(file_id, folder / f"{n}.mp4") for n, file_id in enumerate(file_ids)]
             try:
+                from bot.media.stitch import stitch_videos
+
                 joined = await asyncio.to_thread(stitch_videos, clips, folder / "stitched.mp4")
                 ready: ReadyVideo = await prepare_for_upload(joined)
             except MediaError as err:

@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
@@ -28,6 +28,7 @@ from storage import (
     JobCreated,
     JobImage,
     JobMode,
+    JobState,
     JobStore,
     NewJob,
     PreferenceStore,
@@ -153,6 +154,20 @@ class JobIntake:
     ) -> IntakeResult:
         """A new job from an earlier one's request: again with a fresh seed, as `n` variations, or
         continued from `start_frame` (the last frame of the earlier clip) with the `-fl` sibling model."""
+        if n is None and start_frame is None and can_send_again(source):
+            # The clip was made (and paid upstream) but never reached the chat: send it, don't make it again.
+            return await self._reserve_and_start(
+                origin,
+                request_json=source.request_json,
+                images=[],
+                model=source.model,
+                mode=source.mode,
+                n=source.n,
+                price_cents=source.price_cents,
+                dedupe_key=dedupe_key,
+                result_urls=source.result_urls,
+                upstream_task_id=source.upstream_task_id,
+            )
         images = await self._jobs.job_images(source.id)
         request = restore_request(source.request_json, images)
         spec = get_model(source.model)
@@ -196,6 +211,8 @@ class JobIntake:
         price_cents: int,
         dedupe_key: str,
         parent_job_id: str | None = None,
+        result_urls: tuple[str, ...] = (),
+        upstream_task_id: str | None = None,
     ) -> IntakeResult:
         if self._users is not None:
             # Who uses the bot and where, for the operator (the jobs themselves carry the ids).
@@ -216,6 +233,8 @@ class JobIntake:
             language=origin.language,
             images=tuple(JobImage(mime, data) for mime, data in images),
             parent_job_id=parent_job_id,
+            result_urls=result_urls,
+            upstream_task_id=upstream_task_id,
         )
         settings = self._settings
         policy = QuotaPolicy(
@@ -291,3 +310,19 @@ def plan_segments(built: BuiltRequest, seconds: int) -> int:
 def format_reset(moment: datetime) -> str:
     """A reset time as people read it: "2026-11-24 00:00 UTC"."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# Failures after the clip was made: Telegram did not take it. Its result stays valid upstream for a day.
+SENT_AGAIN_KINDS = frozenset({"upload_failed", "undeliverable", "no_rights"})
+RESULT_VALIDITY = timedelta(hours=23)
+
+
+def can_send_again(job: Job) -> bool:
+    """True when "Try again" can send the clip this job made instead of making a new one."""
+    if job.state is not JobState.FAILED or job.error_kind not in SENT_AGAIN_KINDS or job.delivered_count:
+        return False
+    if segments_of(job.request_json) > 1 or job.finished_at is None:
+        return False
+    if datetime.now(UTC) - job.finished_at > RESULT_VALIDITY:
+        return False
+    return bool(job.result_urls) or (job.mode == "async" and job.upstream_task_id is not None)

@@ -15,6 +15,7 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.admin_alerts import AdminAlerts
 from bot.gateway.client import STREAM_BROKEN_REASON, VideoGateway
 from bot.gateway.errors import (
     APIConnectionError,
@@ -40,8 +41,7 @@ from bot.jobs.followups import FollowUp, continuation_model, followup_keyboard
 from bot.jobs.reporter import ChainPartReporter, JobReporter, ProgressSink
 from bot.jobs.requests import restore_request, segments_of
 from bot.media.errors import MediaError
-from bot.media.frames import last_frame_jpeg
-from bot.media.stitch import stitch_videos
+from bot.metrics import PrometheusMetrics
 from bot.pacing.pacer import VideoReservation
 from bot.progress import Failed, JobProgress, PhaseChanged, TaskPolled, Tick
 from bot.settings import Settings
@@ -113,10 +113,14 @@ class JobPipeline:
         texts: Translator,
         settings: Settings,
         delivery: VideoDelivery,
+        metrics: PrometheusMetrics | None = None,
+        alerts: AdminAlerts | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._bot = bot
         self._delivery = delivery
+        self._metrics = metrics
+        self._alerts = alerts
         self._jobs = jobs
         self._gateway = gateway
         self._board = board
@@ -212,6 +216,10 @@ class JobPipeline:
         """Record the failure with its refund; None when the job had finished elsewhere (and was told)."""
         if not await self._jobs.fail_job(job.id, failure.kind, failure.reason):
             return None
+        if self._metrics is not None:
+            self._metrics.job_finished(outcome="cancelled" if failure.kind == "cancelled" else "failed")
+        if self._alerts is not None:
+            await self._alerts.job_failed(failure.kind)
         logger.info(
             "Job %s failed: user=%s model=%s kind=%s reason=%s",
             job.id,
@@ -329,6 +337,9 @@ class JobPipeline:
 
         When a later clip fails, the clips made so far are still delivered (and only they are charged).
         """
+        from bot.media.frames import last_frame_jpeg
+        from bot.media.stitch import stitch_videos
+
         clips: list[Path] = []
         follow_on = continuation_model(request.spec)
         for index in range(segments):
@@ -442,9 +453,22 @@ class JobPipeline:
         path = await self._gateway.download_result(task_id, model=job.model, dest=workdir / "video-1.mp4")
         return [path]
 
+    def cancelled(self, _job: Job) -> None:
+        """A queued job was cancelled (and refunded) by its user."""
+        if self._metrics is not None:
+            self._metrics.job_finished(outcome="cancelled")
+
+    def started(self, job: Job) -> None:
+        """The job got its slot: how long it waited in the queue."""
+        if self._metrics is not None:
+            self._metrics.observe_queue_wait(max(0.0, self._wall_clock() - job.created_at.timestamp()))
+
     async def _deliver(
         self, job: Job, reporter: JobReporter, generated: Generated, reservation: VideoReservation | None
     ) -> Outcome:
+        generated_at = self._wall_clock()
+        if self._metrics is not None and job.submitted_at is not None:
+            self._metrics.observe_generation(max(0.0, generated_at - job.submitted_at.timestamp()))
         await reporter.announced()  # the video answers below the status message, never above it
         await self._advance(job, JobState.UPLOADING)
         logger.info(
@@ -478,6 +502,8 @@ class JobPipeline:
         if reservation is not None:
             reservation.release()  # the chat's room for this video is used: the final state may go now
         await self._settle(job, generated, delivered)
+        if self._metrics is not None:
+            self._metrics.observe_delivery(self._wall_clock() - generated_at)
         # An album cannot carry buttons, so its follow-ups go under the status message instead.
         return Outcome(delivered=True, final_markup=buttons if len(delivered.videos) > 1 else None)
 
@@ -501,6 +527,10 @@ class JobPipeline:
             delivered.attempts,
             " (an earlier attempt may have arrived too)" if delivered.possibly_twice else "",
         )
+        if self._metrics is not None:
+            self._metrics.job_finished(outcome="delivered", clips=clips, cents=clips * job.price_cents)
+        if self._alerts is not None:
+            self._alerts.job_delivered()
 
     def _started_at(self, job: Job) -> float | None:
         """The gateway clock's value at the job's submission, so a restart does not extend its deadline."""

@@ -106,6 +106,7 @@ class JobRunner:
             if task is not None and job.id in self._waiting:
                 task.cancel()
             logger.info("Job %s cancelled: user=%s model=%s", job.id, user_id, job.model)
+            self._pipeline.cancelled(job)
             failure = Failure("cancelled", "cancelled by the user", retryable=True)
             await self._pipeline.notify_failure(job, reporter, failure)
         return len(cancelled)
@@ -133,6 +134,7 @@ class JobRunner:
         while True:
             async with self._slots:
                 self._leave_queue(job.id)
+                self._pipeline.started(job)
                 reservation = self._pacer.reserve_video(job.chat_id)
                 try:
                     return await self._pipeline.run(job, reporter, reservation)

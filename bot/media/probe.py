@@ -15,6 +15,7 @@ import av.error
 import av.video.stream
 
 from bot.media.errors import MediaError
+from bot.media.info import VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -22,19 +23,6 @@ NOT_A_VIDEO = "This file is not a playable video."
 #: What a container or decoder raises for a file it cannot read.
 READ_ERRORS = (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError)
 DEFAULT_FRAME_RATE = Fraction(24)
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """A video's displayed size (rotation applied), length in seconds, file size and audio presence."""
-
-    width: int
-    height: int
-    duration_seconds: float
-    size_bytes: int
-    has_audio: bool
-    #: Counter-clockwise degrees a player turns the stored picture by: 0, 90, 180 or -90.
-    rotation: int = 0
 
 
 @dataclass(frozen=True)
