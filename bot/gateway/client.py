@@ -37,6 +37,7 @@ from bot.gateway.errors import (
     InvalidRequestError,
     RateLimitError,
     ServerError,
+    StreamLineTooLongError,
     VideoNotFoundError,
     is_content_policy_reason,
 )
@@ -336,7 +337,11 @@ class VideoGateway:
                 if events and isinstance(events[-1], StreamFailed) and events[-1].reason == NO_VIDEO_REASON:
                     events[-1] = StreamFailed(reason=STREAM_BROKEN_REASON, content_policy=False)
             else:
-                events = parser.feed(chunk)
+                try:
+                    events = parser.feed(chunk)
+                except StreamLineTooLongError as err:
+                    self._count_error(err)
+                    raise
             for event in events:
                 yield event
 

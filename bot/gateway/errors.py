@@ -115,6 +115,16 @@ class GenerationFailedError(GatewayError):
         self.reason = reason
 
 
+class StreamLineTooLongError(GatewayError):
+    """The stream sent a line longer than we accept: it is not a stream of events we can read."""
+
+    def __init__(self, limit: int, *, completed: list[str] | None = None) -> None:
+        super().__init__(f"the gateway sent a stream line longer than {limit} characters")
+        self.limit = limit
+        #: The payloads of the lines that ended before the long one (in the same chunk).
+        self.completed = completed or []
+
+
 class DownloadError(GatewayError):
     """The finished video could not be downloaded intact (too large, truncated, expired link)."""
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.gateway.errors import StreamLineTooLongError
 from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
 
 NO_VIDEO_REASON = "stream ended without a video"
@@ -22,7 +23,13 @@ MAX_REASON_CHARS = 300
 GENERIC_FAILURE_REASON = "generation failed"
 # A "line" of text that never ends is handled anyway once it grows this long.
 _MAX_PENDING_TEXT = 64 * 1024
+#: The longest line of the stream the decoder accepts. Every documented event is under 1 KB; a whole
+#: chat completion sent as one line (n = 4, long signed URLs) stays under 10 KB.
+MAX_LINE_CHARS = 1024 * 1024
 
+# How far back from new text a percentage (and the URL it may sit in) is looked for.
+_PROGRESS_LOOKBACK = 256
+_WHITESPACE = re.compile(r"\s")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)>?\s*\)")
 _SRC_ATTRIBUTE = re.compile(r"""src\s*=\s*(["'])(https?://.+?)\1""", re.IGNORECASE)
@@ -42,11 +49,18 @@ class SSEDecoder:
     Comments (keep-alives), other fields and blank lines are dropped; CRLF, CR and LF all end a line,
     and a line or a UTF-8 character split across chunks is put back together. A bare JSON line (some
     gateways send an error object without framing) is passed on as a payload too.
+
+    Linear in the input: an unfinished line is kept as the pieces it arrived in and joined once, when
+    it ends. A line longer than `max_line_chars` raises StreamLineTooLongError.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_line_chars: int = MAX_LINE_CHARS) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._pending = ""
+        self._max_line_chars = max_line_chars
+        self._pieces: list[str] = []
+        self._pending_chars = 0
+        # A CR at the very end of a chunk may be the first half of a CRLF that arrives with the next one.
+        self._held_cr = False
 
     def feed(self, chunk: bytes) -> list[str]:
         """Decode a chunk and return the payloads of the lines it completed."""
@@ -57,24 +71,44 @@ class SSEDecoder:
         return self._lines(self._decoder.decode(b"", final=True), final=True)
 
     def _lines(self, text: str, *, final: bool) -> list[str]:
-        text = self._pending + text
-        # A CR at the very end may be the first half of a CRLF that arrives with the next chunk.
-        held = "" if final or not text.endswith("\r") else "\r"
-        if held:
+        if self._held_cr:
+            text = "\r" + text
+        self._held_cr = not final and text.endswith("\r")
+        if self._held_cr:
             text = text[:-1]
-        parts = _LINE_BREAK.split(text)
-        if final:
-            self._pending = ""
-            complete = parts
-        else:
-            self._pending = parts[-1] + held
-            complete = parts[:-1]
+        *complete, rest = _LINE_BREAK.split(text)
         payloads: list[str] = []
-        for line in complete:
-            payload = _payload(line)
+        for part in complete:
+            payload = _payload(self._take_line(part, payloads))
             if payload is not None:
                 payloads.append(payload)
+        if final:
+            payload = _payload(self._take_line(rest, payloads))
+            return payloads if payload is None else [*payloads, payload]
+        if rest:
+            self._check_length(len(rest), payloads)
+            self._pieces.append(rest)
+            self._pending_chars += len(rest)
         return payloads
+
+    def _take_line(self, last_part: str, payloads: list[str]) -> str:
+        """The pending pieces plus `last_part`, joined: one finished line."""
+        self._check_length(len(last_part), payloads)
+        if not self._pieces:
+            return last_part
+        self._pieces.append(last_part)
+        line = "".join(self._pieces)
+        self._drop_pending()
+        return line
+
+    def _check_length(self, extra: int, payloads: list[str]) -> None:
+        if self._pending_chars + extra > self._max_line_chars:
+            self._drop_pending()
+            raise StreamLineTooLongError(self._max_line_chars, completed=payloads)
+
+    def _drop_pending(self) -> None:
+        self._pieces.clear()
+        self._pending_chars = 0
 
 
 def _payload(line: str) -> str | None:
@@ -84,6 +118,49 @@ def _payload(line: str) -> str | None:
     if line.lstrip().startswith("{"):
         return line
     return None
+
+
+class _PartialLine:
+    """The unfinished last line of one text field, kept as pieces so that a long line is joined once."""
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self.chars = 0
+
+    def add(self, text: str) -> None:
+        """Append text that has no line break."""
+        if text:
+            self._pieces.append(text)
+            self.chars += len(text)
+
+    def take(self, end: str = "") -> str:
+        """The whole line, finished by `end`; the partial line is empty afterwards."""
+        self._pieces.append(end)
+        line = "".join(self._pieces)
+        self._pieces.clear()
+        self.chars = 0
+        return line
+
+    def recent_tokens(self, new_chars: int) -> str:
+        """The last `new_chars` characters and the whole tokens before them, up to a lookback.
+
+        Enough to read a percentage that just completed, and to recognise a URL around it (a URL has
+        no spaces); a token cut by the lookback is left out rather than misread.
+        """
+        wanted = new_chars + _PROGRESS_LOOKBACK
+        recent: list[str] = []
+        count = 0
+        for piece in reversed(self._pieces):
+            recent.append(piece)
+            count += len(piece)
+            if count >= wanted:
+                break
+        text = "".join(reversed(recent))
+        if count == self.chars:  # the whole line: nothing was cut
+            return text
+        text = text[-wanted:]
+        cut = _WHITESPACE.search(text)
+        return text[cut.end() :] if cut else ""
 
 
 class StreamParser:
@@ -97,7 +174,7 @@ class StreamParser:
     def __init__(self, *, expected: int = 1) -> None:
         self._expected = max(1, expected)
         self._sse = SSEDecoder()
-        self._texts: dict[tuple[int, str], str] = {}
+        self._texts: dict[tuple[int, str], _PartialLine] = {}
         self._urls: list[str] = []
         self._percent = -1.0
         self._failures: list[tuple[str, bool]] = []
@@ -158,8 +235,7 @@ class StreamParser:
             if self._finished:
                 return events
         for key in list(self._texts):
-            tail = self._texts.pop(key)
-            events.extend(self._line(tail))
+            events.extend(self._line(self._texts.pop(key).take()))
             if self._finished:
                 return events
         self._finished = True
@@ -169,19 +245,22 @@ class StreamParser:
         return events
 
     def _add_text(self, key: tuple[int, str], text: str) -> list[StreamEvent]:
-        buffered = (self._texts.get(key, "") + text).replace("\r\n", "\n").replace("\r", "\n")
-        *lines, tail = buffered.split("\n")
+        partial = self._texts.setdefault(key, _PartialLine())
+        # A CRLF split between two events becomes two line breaks: the empty line between is ignored.
+        *lines, rest = _LINE_BREAK.split(text)
+        if lines:
+            lines[0] = partial.take(lines[0])
         events: list[StreamEvent] = []
         for line in lines:
             events.extend(self._line(line))
             if self._finished:
                 return events
-        if len(tail) > _MAX_PENDING_TEXT:
-            events.extend(self._line(tail))
-            tail = ""
-        self._texts[key] = tail
+        partial.add(rest)
+        if partial.chars > _MAX_PENDING_TEXT:
+            return events + self._line(partial.take())
         # Progress need not wait for the end of its line; a percentage is complete once its % arrived.
-        events.extend(self._progress(_ANY_URL.sub(" ", tail)))
+        if "%" in rest:
+            events.extend(self._progress(_ANY_URL.sub(" ", partial.recent_tokens(len(rest)))))
         return events
 
     def _line(self, line: str) -> list[StreamEvent]:

@@ -30,6 +30,7 @@ that exact prompt (so `#500:1` fails once and then succeeds); without `:N` it ap
     #cut       the stream is closed abruptly mid-way, before any URL
     #nourl     the stream ends normally ([DONE]) without any URL
     #stall     the stream goes silent after the first progress line (connection kept open)
+    #longline  mid-way the stream sends one `data:` line of LONG_LINE_BYTES (2 MiB) with no line break
     #slow      generation takes `slow_factor` times longer
     #huge      the video is served with a Content-Length of `huge_bytes` (bigger than the client's cap)
     #truncate  the video is served with its full Content-Length but the connection closes half-way
@@ -74,10 +75,11 @@ from tests.fakes.media import make_mp4
 POLICY_REASON = "PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED"
 AUDIO_REASON = "PUBLIC_ERROR_AUDIO_FILTERED"
 FAIL_REASON = "upstream capacity exhausted, generation failed"
+LONG_LINE_BYTES = 2 * 1024 * 1024
 
 STATUS_FAULTS = frozenset({"400", "401", "403", "404", "429", "500", "502", "503", "drop"})
 OUTCOME_FAULTS = frozenset({"policy", "audio", "fail"})
-STREAM_FAULTS = frozenset({"cut", "nourl", "stall"})
+STREAM_FAULTS = frozenset({"cut", "nourl", "stall", "longline"})
 FILE_FAULTS = frozenset({"huge", "truncate", "chunked"})
 STYLE_MARKERS = frozenset({"reasoning", "videotag", "split", "json"})
 ALL_FAULTS = STATUS_FAULTS | OUTCOME_FAULTS | STREAM_FAULTS | FILE_FAULTS | STYLE_MARKERS | {"slow"}
@@ -839,6 +841,9 @@ class _ChatStream:
             if step == steps // 2 + 1:
                 if behaviour == "cut":
                     return False
+                if behaviour == "longline":
+                    await self._long_line()
+                    return False
                 if outcome is not None:
                     await self.text(f"> ❌ Video generation failed: {_reason(outcome)}\n\n")
                     self.gw.stats.failed += 1
@@ -852,6 +857,13 @@ class _ChatStream:
             self.gw.stats.completed += 1
         await self._finish()
         return True
+
+    async def _long_line(self) -> None:
+        """A line that never ends, written in 64 KB pieces as a runaway upstream would."""
+        await self._send(b"data: ")
+        piece = b"x" * (64 * 1024)
+        for _ in range(LONG_LINE_BYTES // len(piece)):
+            await self._send(piece)
 
     async def _finish(self) -> None:
         await self._send(self._event({}, finish_reason="stop"))

@@ -19,6 +19,7 @@ from bot.gateway.errors import (
     InvalidRequestError,
     RateLimitError,
     ServerError,
+    StreamLineTooLongError,
 )
 from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
 from bot.gateway.request import VideoRequest
@@ -147,6 +148,21 @@ async def test_stream_ending_without_url(client: VideoGateway) -> None:
     events = await collect(client, VideoRequest(prompt="nothing #nourl", model="veo-3.1-fast"))
 
     assert events[-1] == StreamFailed(reason=NO_VIDEO_REASON, content_policy=False)
+
+
+async def test_a_runaway_line_fails_the_stream_and_closes_it(
+    client: VideoGateway, gateway: FakeGateway
+) -> None:
+    with pytest.raises(StreamLineTooLongError):
+        await collect(client, VideoRequest(prompt="runaway #longline", model="veo-3.1-fast"))
+
+    assert len(gateway.requests_to("/v1/chat/completions")) == 1
+    for _ in range(100):
+        if gateway.stats.streams_open == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert gateway.stats.streams_open == 0
+    assert client.error_counts["gateway_error"] == 1
 
 
 async def test_idle_stream_times_out(gateway: FakeGateway) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 
 import pytest
 
+from bot.gateway import sse
+from bot.gateway.errors import StreamLineTooLongError
 from bot.gateway.events import Progress, StreamFailed, VideoReady
-from bot.gateway.sse import NO_VIDEO_REASON, SSEDecoder, StreamParser, parse_stream
+from bot.gateway.sse import MAX_LINE_CHARS, NO_VIDEO_REASON, SSEDecoder, StreamParser, parse_stream
 
 URL = "https://veo-video.gptkey.asia/assets/flow/abc123.mp4"
 
@@ -257,3 +261,88 @@ def test_decoder_passes_data_payloads_and_joins_split_utf8() -> None:
     assert decoder.feed(b"data:no-space\r") == []
     assert decoder.feed(b"\n: comment\ndata: tail") == ["no-space"]
     assert decoder.flush() == ["tail"]
+
+
+class _CountingSplit:
+    """Stands in for the decoder's line-break pattern and counts the characters it is asked to scan."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.scanned = 0
+
+    def split(self, text: str) -> list[str]:
+        self.scanned += len(text)
+        return self.pattern.split(text)
+
+
+def test_a_long_line_in_small_pieces_is_scanned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = _CountingSplit(sse._LINE_BREAK)
+    monkeypatch.setattr(sse, "_LINE_BREAK", counting)
+    decoder = SSEDecoder(max_line_chars=8 * 1024 * 1024)
+    line = b"data: " + b"x" * (5 * 1024 * 1024)
+    pieces = [line[i : i + 1024] for i in range(0, len(line), 1024)]
+
+    assert all(decoder.feed(piece) == [] for piece in pieces)
+    assert decoder.feed(b"\n") == ["x" * (5 * 1024 * 1024)]
+    # Every character passes the line-break scan once: no re-reading of what is already buffered.
+    assert counting.scanned == len(line) + 1
+
+
+def test_a_line_over_the_cap_fails_as_soon_as_it_passes_the_cap() -> None:
+    decoder = SSEDecoder()
+    fed = len(b"data: ")
+    decoder.feed(b"data: ")
+    with pytest.raises(StreamLineTooLongError) as caught:
+        while fed < 5 * 1024 * 1024:
+            decoder.feed(b"x" * 1024)
+            fed += 1024
+    assert fed <= MAX_LINE_CHARS < fed + 1024
+    assert caught.value.kind == "gateway_error"  # the user is told the video service had a problem
+
+
+def test_a_line_exactly_at_the_cap_is_accepted() -> None:
+    decoder = SSEDecoder(max_line_chars=100)
+    line = b"data: " + b"z" * 94
+    assert decoder.feed(line[:50]) == []
+    assert decoder.feed(line[50:] + b"\r\n") == ["z" * 94]
+
+
+def test_lines_that_ended_before_an_overlong_one_are_kept() -> None:
+    decoder = SSEDecoder(max_line_chars=100)
+    with pytest.raises(StreamLineTooLongError) as caught:
+        decoder.feed(b"data: one\n" + b"data: " + b"y" * 200 + b"\n")
+    assert caught.value.completed == ["one"]
+
+
+class _CountingPercent:
+    """Stands in for the parser's percentage pattern and counts the characters it is asked to scan."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.scanned = 0
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        self.scanned += len(text)
+        return self.pattern.finditer(text)
+
+
+def test_text_of_one_long_line_over_many_events_is_scanned_near_the_new_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting = _CountingPercent(sse._PERCENT)
+    monkeypatch.setattr(sse, "_PERCENT", counting)
+    parser = StreamParser()
+    events = [parser.feed(chunk(f"{'x' * 990} {index % 100}% ")) for index in range(1, 2001)]
+
+    assert events[0] == [Progress(1.0)]
+    assert events[98] == [Progress(99.0)]
+    new_text = 2000 * 996
+    # The new text, a short lookback per event, and each 64 KB stretch once more when it is cut off.
+    assert counting.scanned < new_text + 2000 * 300 + new_text
+
+
+def test_a_percentage_inside_a_url_that_began_before_the_lookback_is_not_progress() -> None:
+    parser = StreamParser()
+    assert parser.feed(chunk("see https://cdn.example/" + "a" * 1000)) == []
+    assert parser.feed(chunk("/50%2F/b")) == []
+    assert parser.feed(chunk(" Progress: 20%")) == [Progress(20.0)]
