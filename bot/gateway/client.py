@@ -39,12 +39,12 @@ from bot.gateway.errors import (
     ServerError,
     StreamLineTooLongError,
     VideoNotFoundError,
-    is_content_policy_reason,
+    policy_code,
 )
-from bot.gateway.events import StreamEvent, StreamFailed, TaskStatus, VideoReady
+from bot.gateway.events import StreamEvent, TaskStatus
 from bot.gateway.request import VideoRequest, validate_request
 from bot.gateway.retry import RetryPolicy, parse_retry_after, retryable_read, retryable_submit, with_retries
-from bot.gateway.sse import NO_VIDEO_REASON, StreamParser
+from bot.gateway.sse import StreamParser
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ MAX_ERROR_BODY_BYTES = 64 * 1024
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_MESSAGE_CHARS = 300
 PROMPT_PREVIEW_CHARS = 40
-STREAM_BROKEN_REASON = "the connection to the gateway broke mid-stream"
 
 _STATUS_BY_CODE = {
     "invalid_api_key": 401,
@@ -129,10 +128,9 @@ def error_from_response(
     text = f"HTTP {status}: {message}"
     effective = status if status >= 400 else _STATUS_BY_CODE.get(code or "", 400)
 
-    policy_reason = next((r for r in (code, message) if is_content_policy_reason(r)), None)
-    if policy_reason is not None:
-        match = re.search(r"PUBLIC_[A-Z0-9_]+", policy_reason)
-        return ContentPolicyError(text, status_code=status, code=match.group() if match else policy_reason)
+    policy = policy_code(code) or policy_code(message)
+    if policy is not None:
+        return ContentPolicyError(text, status_code=status, code=policy)
     if effective == 401:
         return AuthenticationError(text, status_code=status, code=code)
     if effective == 403:
@@ -233,10 +231,13 @@ class VideoGateway:
     # ----------------------------------------------------------------- sync (Reverse) streams
 
     def stream_video(self, request: VideoRequest) -> AsyncIterator[StreamEvent]:
-        """Generate through the streaming chat endpoint; yields Progress, VideoReady and a final StreamFailed.
+        """Generate through the streaming chat endpoint; yields Progress and VideoReady events.
 
-        The request is validated here, before anything is sent. The stream is retried only when the
-        gateway refused it outright (429, 5xx); once it is open it is never repeated.
+        A stream that ends without a video raises from inside the iterator: ContentPolicyError,
+        GenerationFailedError, APIConnectionError (broken off), APITimeoutError or StreamLineTooLongError.
+        Fewer videos than `n` is a partial delivery and ends normally. The request is validated here,
+        before anything is sent. The stream is retried only when the gateway refused it outright (429,
+        5xx); once it is open it is never repeated.
         """
         spec = validate_request(request, mode="sync")
         if spec.channel is not Channel.REVERSE:
@@ -264,19 +265,18 @@ class VideoGateway:
         )
         logger.info("stream started: model=%s n=%d prompt=%r", spec.id, request.n, _preview(request.prompt))
         parser = StreamParser(expected=request.n)
-        delivered = 0
         try:
             async with aclosing(self._stream_events(response, parser, deadline)) as events:
                 async for event in events:
-                    if isinstance(event, VideoReady):
-                        delivered += 1
-                    elif isinstance(event, StreamFailed):
-                        logger.info("stream failed: model=%s reason=%s", spec.id, _shorten(event.reason, 80))
                     yield event
+            if parser.failure is not None:
+                logger.info("stream failed: model=%s reason=%s", spec.id, _shorten(str(parser.failure), 80))
+                if isinstance(parser.failure, StreamLineTooLongError):
+                    self._count_error(parser.failure)
+                raise parser.failure
         finally:
             await response.aclose()
-        if delivered:
-            logger.info("stream completed: model=%s videos=%d/%d", spec.id, delivered, request.n)
+        logger.info("stream completed: model=%s videos=%d/%d", spec.id, len(parser.urls), request.n)
 
     async def _open_stream(self, body: dict[str, Any]) -> httpx.Response:
         timeout = httpx.Timeout(
@@ -333,15 +333,10 @@ class VideoGateway:
             except httpx.HTTPError as err:
                 logger.warning("stream broke off: %s", type(err).__name__)
                 self.error_counts["connection"] += 1
-                events = parser.finish()
-                if events and isinstance(events[-1], StreamFailed) and events[-1].reason == NO_VIDEO_REASON:
-                    events[-1] = StreamFailed(reason=STREAM_BROKEN_REASON, content_policy=False)
+                broken = APIConnectionError("the connection to the gateway broke mid-stream")
+                events = parser.finish(cause=broken)
             else:
-                try:
-                    events = parser.feed(chunk)
-                except StreamLineTooLongError as err:
-                    self._count_error(err)
-                    raise
+                events = parser.feed(chunk)
             for event in events:
                 yield event
 
@@ -596,9 +591,8 @@ def _task_status(document: Any, *, fallback_id: str | None) -> TaskStatus:
 
 def _task_failure(status: TaskStatus) -> GatewayError:
     reason = status.fail_reason
-    if is_content_policy_reason(reason):
-        match = re.search(r"PUBLIC_[A-Z0-9_]+", reason or "")
-        code = match.group() if match else reason
+    code = policy_code(reason)
+    if code is not None:
         logger.info("task failed (content policy): task_id=%s reason=%s", status.task_id, code)
         return ContentPolicyError(f"content policy: {code}", status_code=200, code=code)
     logger.info("task failed: task_id=%s reason=%s", status.task_id, _shorten(reason or "none", 80))

@@ -7,6 +7,10 @@ never have to assume.
 
 from __future__ import annotations
 
+import re
+
+_POLICY_CODE = re.compile(r"PUBLIC_[A-Z0-9_]+")
+
 
 class GatewayError(Exception):
     """Base of every gateway failure."""
@@ -131,6 +135,7 @@ class DownloadError(GatewayError):
     kind = "download_failed"
 
 
-def is_content_policy_reason(reason: str | None) -> bool:
-    """Upstream content-policy reasons start with `PUBLIC_` (e.g. PUBLIC_ERROR_AUDIO_FILTERED)."""
-    return bool(reason) and "PUBLIC_" in (reason or "").upper()
+def policy_code(text: str | None) -> str | None:
+    """The upstream content-policy code in `text` (e.g. PUBLIC_ERROR_AUDIO_FILTERED), or None."""
+    match = _POLICY_CODE.search((text or "").upper())
+    return match.group() if match else None

@@ -14,13 +14,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.gateway.errors import StreamLineTooLongError
-from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
+from bot.gateway.errors import (
+    ContentPolicyError,
+    GatewayError,
+    GenerationFailedError,
+    StreamLineTooLongError,
+    policy_code,
+)
+from bot.gateway.events import Progress, StreamEvent, VideoReady
 
-NO_VIDEO_REASON = "stream ended without a video"
 MAX_REASON_CHARS = 300
-# The reason given when a failure line says nothing more than the ❌.
-GENERIC_FAILURE_REASON = "generation failed"
+_NO_VIDEO = "stream ended without a video"
+# The message when a failure line says nothing more than the ❌.
+_GENERIC_FAILURE = "generation failed"
 # A "line" of text that never ends is handled anyway once it grows this long.
 _MAX_PENDING_TEXT = 64 * 1024
 #: The longest line of the stream the decoder accepts. Every documented event is under 1 KB; a whole
@@ -38,7 +44,6 @@ _BARE_MP4 = re.compile(
 )
 _ANY_URL = re.compile(r"https?://\S+")
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
-_POLICY_CODE = re.compile(r"PUBLIC_[A-Z0-9_]+")
 _WEAK_FAILURE = re.compile(r"\bfailed\b", re.IGNORECASE)
 _RETRYING = re.compile(r"\bretry(?:ing)?\b", re.IGNORECASE)
 
@@ -164,11 +169,12 @@ class _PartialLine:
 
 
 class StreamParser:
-    """Turns stream payloads into Progress / VideoReady / StreamFailed events.
+    """Turns stream payloads into Progress / VideoReady events, and says why a stream failed.
 
-    `expected` is the number of videos requested (n). StreamFailed is only produced when no video was
-    delivered: when n failures are reported, when an error object arrives, or when the stream ends.
-    Fewer videos than n is a partial delivery, not a failure; the caller decides what to do with it.
+    `expected` is the number of videos requested (n). The stream ends (`finished`) at [DONE], at the
+    end of input, when n failures are reported or when an error object arrives; when it ends without a
+    video, `failure` holds the typed error to raise. Fewer videos than n is a partial delivery, not a
+    failure; the caller decides what to do with it.
     """
 
     def __init__(self, *, expected: int = 1) -> None:
@@ -177,7 +183,8 @@ class StreamParser:
         self._texts: dict[tuple[int, str], _PartialLine] = {}
         self._urls: list[str] = []
         self._percent = -1.0
-        self._failures: list[tuple[str, bool]] = []
+        self._failures: list[GatewayError] = []
+        self._failure: GatewayError | None = None
         self._finished = False
 
     @property
@@ -186,16 +193,23 @@ class StreamParser:
         return self._finished
 
     @property
+    def failure(self) -> GatewayError | None:
+        """Why the stream ended without a video (ContentPolicyError, GenerationFailedError, ...)."""
+        return self._failure
+
+    @property
     def urls(self) -> tuple[str, ...]:
         """Every result URL seen so far, in order."""
         return tuple(self._urls)
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """Parse raw bytes from the response body."""
-        events: list[StreamEvent] = []
-        for payload in self._sse.feed(chunk):
-            events.extend(self.feed_payload(payload))
-        return events
+        try:
+            payloads = self._sse.feed(chunk)
+        except StreamLineTooLongError as err:
+            events = [event for payload in err.completed for event in self.feed_payload(payload)]
+            return events + self.finish(cause=err)
+        return [event for payload in payloads for event in self.feed_payload(payload)]
 
     def feed_payload(self, payload: str) -> list[StreamEvent]:
         """Parse one `data:` payload (or a whole non-streamed JSON response)."""
@@ -225,8 +239,12 @@ class StreamParser:
                         return events
         return events
 
-    def finish(self) -> list[StreamEvent]:
-        """End of the stream ([DONE] or EOF): flush partial text and decide whether it failed."""
+    def finish(self, *, cause: GatewayError | None = None) -> list[StreamEvent]:
+        """End of the stream ([DONE], EOF, or `cause`): flush partial text and decide whether it failed.
+
+        Without a video the failure is the first one the stream reported, else `cause` (a broken
+        connection, say), else "no video".
+        """
         if self._finished:
             return []
         events: list[StreamEvent] = []
@@ -240,8 +258,8 @@ class StreamParser:
                 return events
         self._finished = True
         if not self._urls:
-            reason, policy = self._failures[0] if self._failures else (NO_VIDEO_REASON, False)
-            events.append(StreamFailed(reason=reason, content_policy=policy))
+            no_video = cause or GenerationFailedError(_NO_VIDEO, reason=_NO_VIDEO)
+            self._failure = self._failures[0] if self._failures else no_video
         return events
 
     def _add_text(self, key: tuple[int, str], text: str) -> list[StreamEvent]:
@@ -268,12 +286,12 @@ class StreamParser:
         if not text:
             return []
         if text.startswith("❌") or "PUBLIC_ERROR" in text.upper():
-            return self._failure(text)
+            return self._reported_failure(text)
         urls = _find_urls(text)
         if urls:
             return self._videos(urls)
         if _WEAK_FAILURE.search(text) and not _RETRYING.search(text):
-            return self._failure(text)
+            return self._reported_failure(text)
         return self._progress(_ANY_URL.sub(" ", text))
 
     def _videos(self, urls: list[str]) -> list[StreamEvent]:
@@ -292,15 +310,13 @@ class StreamParser:
         self._percent = max(values)
         return [Progress(percent=self._percent)]
 
-    def _failure(self, text: str) -> list[StreamEvent]:
-        self._failures.append(_describe_failure(text))
-        if len(self._failures) + len(self._urls) < self._expected:
-            return []
-        self._finished = True
-        if self._urls:
-            return []
-        reason, policy = self._failures[0]
-        return [StreamFailed(reason=reason, content_policy=policy)]
+    def _reported_failure(self, text: str, *, final: bool = False) -> list[StreamEvent]:
+        """One failure line (or error object); the stream ends once no video can still come."""
+        self._failures.append(_failure_error(text))
+        if final or len(self._failures) + len(self._urls) >= self._expected:
+            self._finished = True
+            self._failure = None if self._urls else self._failures[0]
+        return []
 
     def _error_object(self, error: object) -> list[StreamEvent]:
         if isinstance(error, dict):
@@ -309,21 +325,18 @@ class StreamParser:
             text = f"{code}: {message}" if code and code not in message else message
         else:
             text = str(error)
-        self._failures.append(_describe_failure(text))
-        self._finished = True
-        if self._urls:
-            return []
-        reason, policy = self._failures[0]
-        return [StreamFailed(reason=reason, content_policy=policy)]
+        return self._reported_failure(text, final=True)
 
 
 def parse_stream(chunks: Iterable[bytes], *, expected: int = 1) -> list[StreamEvent]:
-    """Parse a whole recorded stream (a convenience for tests and tools)."""
+    """Parse a whole recorded stream (a convenience for tests and tools); raises its failure."""
     parser = StreamParser(expected=expected)
     events: list[StreamEvent] = []
     for chunk in chunks:
         events.extend(parser.feed(chunk))
     events.extend(parser.finish())
+    if parser.failure is not None:
+        raise parser.failure
     return events
 
 
@@ -369,12 +382,13 @@ def _find_urls(text: str) -> list[str]:
     return ordered
 
 
-def _describe_failure(text: str) -> tuple[str, bool]:
-    """(reason, content_policy): the PUBLIC_* code when there is one, else the cleaned text."""
-    policy = _POLICY_CODE.search(text.upper())
-    if policy:
-        return policy.group(), True
-    reason = text.lstrip("❌").strip() or GENERIC_FAILURE_REASON
+def _failure_error(text: str) -> GatewayError:
+    """A failure line as an exception: content policy when it names a PUBLIC_* code."""
+    code = policy_code(text)
+    if code is not None:
+        return ContentPolicyError(code, code=code)
+    reason = text.lstrip("❌").strip()
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[: MAX_REASON_CHARS - 1] + "…"
-    return reason, False
+    # A bare ❌ says nothing worth showing the user (and our placeholder is not translated).
+    return GenerationFailedError(reason or _GENERIC_FAILURE, reason=reason or None)

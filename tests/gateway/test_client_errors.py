@@ -133,7 +133,7 @@ async def test_key_stays_out_of_every_failure_and_every_log_line(
             await client.download_result("video_missing", model="veo-3.1", dest=tmp_path / "x.mp4")
         except GatewayError as error:
             errors.append(error)
-    assert len(errors) == 9
+    assert len(errors) == 10  # every prompt fails, the #policy stream included
     for error in errors:
         assert_no_key(error, API_KEY)
     assert caplog.records
