@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.gateway.client import GatewayTimeouts, VideoGateway, error_from_response, redact
+from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.gateway.errors import (
     APIConnectionError,
     APIStatusError,
@@ -21,6 +21,8 @@ from bot.gateway.errors import (
     RateLimitError,
     ServerError,
     VideoNotFoundError,
+    error_from_response,
+    redact,
 )
 from bot.gateway.request import VideoRequest
 from tests.fakes.gateway import FakeGateway, ManualClock
