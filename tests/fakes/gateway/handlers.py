@@ -188,6 +188,15 @@ class _BaseHandler(tornado.web.RequestHandler):
         except tornado.iostream.StreamClosedError:
             self.abandon()
 
+    def task_or_404(self, task_id: str) -> FakeTask | None:
+        """The task with this id, or None after answering the documented video_not_found."""
+        task = self.gw.tasks.get(task_id)
+        if task is None:
+            self.send_json(
+                404, _error_body("video_not_found", f"Video not found: {task_id}", "invalid_request_error")
+            )
+        return task
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         code, kind, message = _STATUS_TEXT.get(status_code, ("error", "server_error", "error"))
         self.set_header("Content-Type", "application/json")
@@ -207,11 +216,8 @@ class _TaskHandler(_BaseHandler):
     """GET /v1/videos/{id}: the task's status, progressing with the gateway's clock."""
 
     async def get(self, task_id: str) -> None:
-        task = self.gw.tasks.get(task_id)
+        task = self.task_or_404(task_id)
         if task is None:
-            self.send_json(
-                404, _error_body("video_not_found", f"Video not found: {task_id}", "invalid_request_error")
-            )
             return
         self.send_json(200, _status_body(task, self.gw.clock()))
         if task.fraction(self.gw.clock()) >= 1.0:
@@ -288,11 +294,8 @@ class _ContentHandler(_BaseHandler):
     """GET /v1/videos/{id}/content: JSON with a URL (Reverse) or the MP4 itself (Official)."""
 
     async def get(self, task_id: str) -> None:
-        task = self.gw.tasks.get(task_id)
+        task = self.task_or_404(task_id)
         if task is None:
-            self.send_json(
-                404, _error_body("video_not_found", f"Video not found: {task_id}", "invalid_request_error")
-            )
             return
         now = self.gw.clock()
         if task.fraction(now) < 1.0:
