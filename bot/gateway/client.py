@@ -3,47 +3,45 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import random as _random
-import re
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from bot.gateway.catalog import ASPECT_RATIOS, OFFICIAL_SIZES, Channel, ModelSpec, get_model
+from bot.gateway.catalog import Channel, ModelSpec, get_model
 from bot.gateway.catalog import UnknownModelError as _UnknownModel
 from bot.gateway.download import TruncatedDownloadError, save_response
 from bot.gateway.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    AuthenticationError,
     BadRequestError,
-    ContentPolicyError,
     DownloadError,
     GatewayError,
-    GenerationFailedError,
     InvalidRequestError,
     RateLimitError,
     ServerError,
-    VideoNotFoundError,
-    is_content_policy_reason,
+    StreamLineTooLongError,
+    error_from_response,
+    error_from_task,
+    shorten,
+    transport_error,
 )
-from bot.gateway.events import StreamEvent, StreamFailed, TaskStatus, VideoReady
-from bot.gateway.request import VideoRequest, validate_request
-from bot.gateway.retry import RetryPolicy, parse_retry_after, retryable_read, retryable_submit, with_retries
-from bot.gateway.sse import NO_VIDEO_REASON, StreamParser
+from bot.gateway.events import StreamEvent, TaskStatus
+from bot.gateway.request import VideoRequest, chat_body, task_body, validate_request
+from bot.gateway.retry import RetryPolicy, retryable_read, retryable_submit, with_retries
+from bot.gateway.sse import StreamParser
 
 logger = logging.getLogger(__name__)
 
@@ -52,21 +50,9 @@ CONTENT_ATTEMPTS = 5
 CONTENT_RETRY_DELAY = 4.0
 MAX_ERROR_BODY_BYTES = 64 * 1024
 MAX_JSON_BODY_BYTES = 1024 * 1024
-MAX_MESSAGE_CHARS = 300
 PROMPT_PREVIEW_CHARS = 40
-STREAM_BROKEN_REASON = "the connection to the gateway broke mid-stream"
 
-_STATUS_BY_CODE = {
-    "invalid_api_key": 401,
-    "video_not_found": 404,
-    "quota_exceeded": 429,
-    "rate_limit_exceeded": 429,
-    "insufficient_quota": 429,
-}
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)\bbearer\s+\S+"),
-    re.compile(r"sk-[A-Za-z0-9_\-]{3,}"),
-)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,79 +67,9 @@ class GatewayTimeouts:
     download: float = 180.0
 
 
-def redact(text: str, secret: str = "") -> str:
-    """Remove the API key (and anything shaped like a key or a bearer token) from text."""
-    if secret:
-        text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub("***", text)
-    return text
-
-
-def _shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _preview(prompt: str) -> str:
     """The first few words of a prompt, enough to recognise a job in the logs."""
-    return _shorten(prompt, PROMPT_PREVIEW_CHARS)
-
-
-def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, secret: str = ""
-) -> GatewayError:
-    """Map an error answer (any status, body like {"error": {"code", "message", "type"}}) to an exception.
-
-    The message is safe to show an operator: the key is redacted and the body truncated.
-    """
-    code: str | None = None
-    message = ""
-    try:
-        document: Any = json.loads(body) if body else None
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
-        error = document.get("error")
-        if isinstance(error, dict):
-            code = str(error.get("code") or error.get("type") or "") or None
-            message = str(error.get("message") or "")
-        elif isinstance(error, str):
-            message = error
-        message = message or str(document.get("message") or document.get("fail_reason") or "")
-        code = code or (str(document["code"]) if document.get("code") else None)
-    if not message:
-        message = body[: MAX_MESSAGE_CHARS * 2].decode("utf-8", "replace") if body else ""
-    message = _shorten(redact(message or (code or "no details"), secret))
-    text = f"HTTP {status}: {message}"
-    effective = status if status >= 400 else _STATUS_BY_CODE.get(code or "", 400)
-
-    policy_reason = next((r for r in (code, message) if is_content_policy_reason(r)), None)
-    if policy_reason is not None:
-        match = re.search(r"PUBLIC_[A-Z0-9_]+", policy_reason)
-        return ContentPolicyError(text, status_code=status, code=match.group() if match else policy_reason)
-    if effective == 401:
-        return AuthenticationError(text, status_code=status, code=code)
-    if effective == 403:
-        return ContentPolicyError(text, status_code=status, code=code)
-    if effective == 404 or code == "video_not_found":
-        return VideoNotFoundError(text, status_code=status, code=code)
-    if effective == 429:
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        return RateLimitError(text, status_code=status, code=code, retry_after=retry_after)
-    if effective >= 500:
-        return ServerError(text, status_code=status, code=code)
-    if effective == 400:
-        return BadRequestError(text, status_code=status, code=code)
-    return APIStatusError(text, status_code=status, code=code)
-
-
-def transport_error(err: httpx.HTTPError, what: str, *, secret: str = "") -> APIConnectionError:
-    """Map an httpx transport failure (no usable answer) to APIConnectionError / APITimeoutError."""
-    if isinstance(err, httpx.TimeoutException):
-        return APITimeoutError(f"{what} timed out ({type(err).__name__})")
-    detail = _shorten(redact(str(err), secret), 120)
-    return APIConnectionError(f"{what} failed: {type(err).__name__}" + (f" ({detail})" if detail else ""))
+    return shorten(prompt, PROMPT_PREVIEW_CHARS)
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> bytes:
@@ -232,10 +148,13 @@ class VideoGateway:
     # ----------------------------------------------------------------- sync (Reverse) streams
 
     def stream_video(self, request: VideoRequest) -> AsyncIterator[StreamEvent]:
-        """Generate through the streaming chat endpoint; yields Progress, VideoReady and a final StreamFailed.
+        """Generate through the streaming chat endpoint; yields Progress and VideoReady events.
 
-        The request is validated here, before anything is sent. The stream is retried only when the
-        gateway refused it outright (429, 5xx); once it is open it is never repeated.
+        A stream that ends without a video raises from inside the iterator: ContentPolicyError,
+        GenerationFailedError, APIConnectionError (broken off), APITimeoutError or StreamLineTooLongError.
+        Fewer videos than `n` is a partial delivery and ends normally. The request is validated here,
+        before anything is sent. The stream is retried only when the gateway refused it outright (429,
+        5xx); once it is open it is never repeated.
         """
         spec = validate_request(request, mode="sync")
         if spec.channel is not Channel.REVERSE:
@@ -246,62 +165,38 @@ class VideoGateway:
 
     async def _stream(self, request: VideoRequest, spec: ModelSpec) -> AsyncIterator[StreamEvent]:
         deadline = self._clock() + self._timeouts.total
-        body = {
-            "model": spec.id,
-            "messages": [{"role": "user", "content": _chat_content(request)}],
-            "stream": True,
-            "n": request.n,
-        }
-        response = await with_retries(
-            lambda: self._open_stream(body),
-            retryable=retryable_submit,
-            policy=self._policy,
-            sleep=self._sleep,
-            random=self._random,
-            on_error=self._count_error,
-            what="stream submit",
-        )
-        logger.info("stream started: model=%s n=%d prompt=%r", spec.id, request.n, _preview(request.prompt))
-        parser = StreamParser(expected=request.n)
-        delivered = 0
-        try:
-            async with aclosing(self._stream_events(response, parser, deadline)) as events:
-                async for event in events:
-                    if isinstance(event, VideoReady):
-                        delivered += 1
-                    elif isinstance(event, StreamFailed):
-                        logger.info("stream failed: model=%s reason=%s", spec.id, _shorten(event.reason, 80))
-                    yield event
-        finally:
-            await response.aclose()
-        if delivered:
-            logger.info("stream completed: model=%s videos=%d/%d", spec.id, delivered, request.n)
-
-    async def _open_stream(self, body: dict[str, Any]) -> httpx.Response:
         timeout = httpx.Timeout(
             connect=self._timeouts.connect,
             read=self._timeouts.stream_idle,
             write=self._timeouts.submit,
             pool=self._timeouts.submit,
         )
-        request = self._http.build_request(
-            "POST",
-            f"{self._base_url}/chat/completions",
-            json=body,
-            headers={**self._auth_headers(), "Accept": "text/event-stream"},
-            timeout=timeout,
+        response = await self._retrying(
+            lambda: self._open(
+                "POST",
+                f"{self._base_url}/chat/completions",
+                what="stream submit",
+                limits=timeout,
+                headers={**self._auth_headers(), "Accept": "text/event-stream"},
+                json=chat_body(request, spec),
+            ),
+            retryable=retryable_submit,
+            what="stream submit",
         )
+        logger.info("stream started: model=%s n=%d prompt=%r", spec.id, request.n, _preview(request.prompt))
+        parser = StreamParser(expected=request.n)
         try:
-            response = await self._http.send(request, stream=True)
-        except httpx.HTTPError as err:
-            raise transport_error(err, "stream submit", secret=self._secret) from err
-        if response.status_code >= 400:
-            try:
-                error_body = await _read_capped(response, MAX_ERROR_BODY_BYTES)
-            finally:
-                await response.aclose()
-            raise self._error(response, error_body)
-        return response
+            async with aclosing(self._stream_events(response, parser, deadline)) as events:
+                async for event in events:
+                    yield event
+            if parser.failure is not None:
+                logger.info("stream failed: model=%s reason=%s", spec.id, shorten(str(parser.failure), 80))
+                if isinstance(parser.failure, StreamLineTooLongError):
+                    self._count_error(parser.failure)
+                raise parser.failure
+        finally:
+            await response.aclose()
+        logger.info("stream completed: model=%s videos=%d/%d", spec.id, len(parser.urls), request.n)
 
     async def _stream_events(
         self, response: httpx.Response, parser: StreamParser, deadline: float
@@ -332,9 +227,8 @@ class VideoGateway:
             except httpx.HTTPError as err:
                 logger.warning("stream broke off: %s", type(err).__name__)
                 self.error_counts["connection"] += 1
-                events = parser.finish()
-                if events and isinstance(events[-1], StreamFailed) and events[-1].reason == NO_VIDEO_REASON:
-                    events[-1] = StreamFailed(reason=STREAM_BROKEN_REASON, content_policy=False)
+                broken = APIConnectionError("the connection to the gateway broke mid-stream")
+                events = parser.finish(cause=broken)
             else:
                 events = parser.feed(chunk)
             for event in events:
@@ -346,19 +240,11 @@ class VideoGateway:
         """Submit an async task (JSON, or multipart when images go with it) and return its first status."""
         spec = validate_request(request, mode="async")
         url = f"{self._base_url}/videos"
-        body = (
-            _official_body(request, spec)
-            if spec.channel is Channel.OFFICIAL
-            else _reverse_body(request, spec)
-        )
+        body = task_body(request, spec)
         timeout = httpx.Timeout(self._timeouts.submit, connect=self._timeouts.connect)
-        document = await with_retries(
+        document = await self._retrying(
             lambda: self._request_json("POST", url, limits=timeout, what="task submit", **body),
             retryable=retryable_submit,
-            policy=self._policy,
-            sleep=self._sleep,
-            random=self._random,
-            on_error=self._count_error,
             what="task submit",
         )
         status = _task_status(document, fallback_id=None)
@@ -371,13 +257,9 @@ class VideoGateway:
         """One poll of a task's status (retried on 5xx, 429 and connection errors)."""
         url = f"{self._base_url}/videos/{quote(task_id, safe='')}"
         timeout = httpx.Timeout(self._timeouts.poll, connect=self._timeouts.connect)
-        document = await with_retries(
+        document = await self._retrying(
             lambda: self._request_json("GET", url, limits=timeout, what="task poll"),
             retryable=retryable_read,
-            policy=self._policy,
-            sleep=self._sleep,
-            random=self._random,
-            on_error=self._count_error,
             what="task poll",
         )
         status = _task_status(document, fallback_id=task_id)
@@ -412,7 +294,9 @@ class VideoGateway:
                     logger.info("task completed: task_id=%s model=%s", task_id, status.model)
                     return status
                 if status.status == "failed":
-                    raise _task_failure(status)
+                    error = error_from_task(status)
+                    logger.info("task failed: task_id=%s %s", task_id, shorten(str(error), 80))
+                    raise error
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise APITimeoutError(
@@ -434,13 +318,9 @@ class VideoGateway:
         attempt = 1
         while True:
             try:
-                result = await with_retries(
+                result = await self._retrying(
                     lambda: self._fetch_content(url, dest),
                     retryable=_retryable_download,
-                    policy=self._policy,
-                    sleep=self._sleep,
-                    random=self._random,
-                    on_error=self._count_error,
                     what="content download",
                 )
                 break
@@ -457,29 +337,20 @@ class VideoGateway:
 
     async def _fetch_content(self, url: str, dest: Path) -> Path | str:
         """One GET of /content: the saved file, or the result URL when the gateway answers with JSON."""
-        request = self._http.build_request(
+        response = await self._open(
             "GET",
             url,
+            what="content download",
+            limits=self._download_timeout,
             headers={**self._auth_headers(), "Accept-Encoding": "identity"},
-            timeout=httpx.Timeout(self._timeouts.download, connect=self._timeouts.connect),
+            follow_redirects=True,
         )
         try:
-            response = await self._http.send(request, stream=True, follow_redirects=True)
-        except httpx.HTTPError as err:
-            raise transport_error(err, "content download", secret=self._secret) from err
-        try:
-            if response.status_code >= 400:
-                raise self._error(response, await _read_capped(response, MAX_ERROR_BODY_BYTES))
             if not _is_json(response):
                 return await save_response(response, dest, max_bytes=self._max_video_bytes)
-            payload = await _read_capped(response, MAX_JSON_BODY_BYTES)
+            document = await self._read_json(response, "content download")
         finally:
             await response.aclose()
-        self._raise_error_document(response, payload)
-        try:
-            document = json.loads(payload)
-        except ValueError:
-            raise GatewayError("the gateway's answer to /content could not be read") from None
         result_url = document.get("url") if isinstance(document, dict) else None
         if not isinstance(result_url, str) or not result_url:
             nested = document.get("data") if isinstance(document, dict) else None
@@ -499,35 +370,25 @@ class VideoGateway:
             raise DownloadError("the gateway gave an unusable video link")
 
         async def attempt() -> Path:
-            request = self._http.build_request(
-                "GET",
-                url,
-                headers={"Accept-Encoding": "identity"},
-                timeout=httpx.Timeout(self._timeouts.download, connect=self._timeouts.connect),
-            )
             try:
-                response = await self._http.send(request, stream=True, follow_redirects=True)
-            except httpx.HTTPError as err:
-                raise transport_error(err, "video download") from err
+                response = await self._open(
+                    "GET",
+                    url,
+                    what="video download",
+                    limits=self._download_timeout,
+                    headers={"Accept-Encoding": "identity"},
+                    follow_redirects=True,
+                )
+            except APIStatusError as error:
+                if isinstance(error, ServerError | RateLimitError):
+                    raise
+                raise DownloadError(f"the video link answered HTTP {error.status_code}") from error
             try:
-                if response.status_code >= 400:
-                    error = self._error(response, await _read_capped(response, MAX_ERROR_BODY_BYTES))
-                    if isinstance(error, ServerError | RateLimitError):
-                        raise error
-                    raise DownloadError(f"the video link answered HTTP {response.status_code}") from error
                 return await save_response(response, dest, max_bytes=self._max_video_bytes)
             finally:
                 await response.aclose()
 
-        path = await with_retries(
-            attempt,
-            retryable=_retryable_download,
-            policy=self._policy,
-            sleep=self._sleep,
-            random=self._random,
-            on_error=self._count_error,
-            what="video download",
-        )
+        path = await self._retrying(attempt, retryable=_retryable_download, what="video download")
         logger.debug("downloaded %d bytes from %s", path.stat().st_size, parts.hostname)
         return path
 
@@ -556,20 +417,70 @@ class VideoGateway:
         ):
             raise self._error(response, payload)
 
-    async def _request_json(
-        self, method: str, url: str, *, limits: httpx.Timeout, what: str, **kwargs: Any
-    ) -> Any:
+    @property
+    def _download_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self._timeouts.download, connect=self._timeouts.connect)
+
+    async def _retrying(
+        self, operation: Callable[[], Awaitable[T]], *, retryable: Callable[[BaseException], bool], what: str
+    ) -> T:
+        """Run `operation` under this gateway's retry policy, counting every failed attempt."""
+        return await with_retries(
+            operation,
+            retryable=retryable,
+            policy=self._policy,
+            sleep=self._sleep,
+            random=self._random,
+            on_error=self._count_error,
+            what=what,
+        )
+
+    async def _open(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        limits: httpx.Timeout,
+        headers: dict[str, str],
+        follow_redirects: bool = False,
+        **content: Any,
+    ) -> httpx.Response:
+        """Send one request and return its streamed 2xx response (the caller closes it).
+
+        A transport failure or an error status raises its mapped GatewayError; an error body is read
+        only up to MAX_ERROR_BODY_BYTES and the response is closed.
+        """
+        request = self._http.build_request(method, url, headers=headers, timeout=limits, **content)
         try:
-            response = await self._http.request(
-                method, url, headers=self._auth_headers(), timeout=limits, **kwargs
-            )
+            response = await self._http.send(request, stream=True, follow_redirects=follow_redirects)
         except httpx.HTTPError as err:
             raise transport_error(err, what, secret=self._secret) from err
         if response.status_code >= 400:
-            raise self._error(response, response.content[:MAX_ERROR_BODY_BYTES])
-        self._raise_error_document(response, response.content)
+            try:
+                body = await _read_capped(response, MAX_ERROR_BODY_BYTES)
+            finally:
+                await response.aclose()
+            raise self._error(response, body)
+        return response
+
+    async def _request_json(
+        self, method: str, url: str, *, limits: httpx.Timeout, what: str, **content: Any
+    ) -> Any:
+        response = await self._open(
+            method, url, what=what, limits=limits, headers=self._auth_headers(), **content
+        )
         try:
-            return response.json()
+            return await self._read_json(response, what)
+        finally:
+            await response.aclose()
+
+    async def _read_json(self, response: httpx.Response, what: str) -> Any:
+        """Read a JSON answer (capped); one that is only an {"error": ...} object raises that error."""
+        payload = await _read_capped(response, MAX_JSON_BODY_BYTES)
+        self._raise_error_document(response, payload)
+        try:
+            return json.loads(payload)
         except ValueError:
             raise GatewayError(f"the gateway's answer to the {what} could not be read") from None
 
@@ -587,72 +498,3 @@ def _task_status(document: Any, *, fallback_id: str | None) -> TaskStatus:
         return TaskStatus.model_validate(document)
     except ValidationError:
         raise GatewayError("the gateway sent a task status that could not be read") from None
-
-
-def _task_failure(status: TaskStatus) -> GatewayError:
-    reason = status.fail_reason
-    if is_content_policy_reason(reason):
-        match = re.search(r"PUBLIC_[A-Z0-9_]+", reason or "")
-        code = match.group() if match else reason
-        logger.info("task failed (content policy): task_id=%s reason=%s", status.task_id, code)
-        return ContentPolicyError(f"content policy: {code}", status_code=200, code=code)
-    logger.info("task failed: task_id=%s reason=%s", status.task_id, _shorten(reason or "none", 80))
-    return GenerationFailedError(
-        f"generation failed: {_shorten(reason) if reason else 'no reason given'}", reason=reason
-    )
-
-
-def _data_url(data: bytes, mime_type: str) -> str:
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _chat_content(request: VideoRequest) -> str | list[dict[str, Any]]:
-    """Text alone, or a text part plus image_url parts (first = start frame, second = end frame)."""
-    prompt = request.prompt.strip()
-    if not request.images:
-        return prompt
-    parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
-    for image in request.images:
-        parts.append({"type": "image_url", "image_url": {"url": _data_url(image.data, image.mime_type)}})
-    return parts
-
-
-def _reverse_body(request: VideoRequest, spec: ModelSpec) -> dict[str, Any]:
-    fields = {"prompt": request.prompt.strip(), "model": spec.id}
-    if not request.images:
-        return {"json": fields}
-    files = [("input_reference", (image.filename, image.data, image.mime_type)) for image in request.images]
-    return {"data": fields, "files": files}
-
-
-def _official_body(request: VideoRequest, spec: ModelSpec) -> dict[str, Any]:
-    """JSON with `duration` + `metadata.*`, or multipart with `seconds` + flat fields; never generateAudio."""
-    resolution = request.resolution or "720p"
-    aspect_ratio = request.aspect_ratio or "16:9"
-    orientation = next(key for key, value in ASPECT_RATIOS.items() if value == aspect_ratio)
-    size = OFFICIAL_SIZES[(resolution, orientation)]
-    seconds = str(request.clip_seconds)  # a string: the gateway rejects a number
-    prompt = request.prompt.strip()
-    if request.images:
-        image = request.images[0]
-        form = {
-            "model": spec.id,
-            "prompt": prompt,
-            "seconds": seconds,
-            "size": size,
-            "resolution": resolution,
-            "aspectRatio": aspect_ratio,
-        }
-        if request.seed is not None:
-            form["seed"] = str(request.seed)
-        if request.negative_prompt:
-            form["negativePrompt"] = request.negative_prompt
-        return {"data": form, "files": [("input_reference", (image.filename, image.data, image.mime_type))]}
-    metadata: dict[str, Any] = {"resolution": resolution, "aspectRatio": aspect_ratio}
-    if request.seed is not None:
-        metadata["seed"] = request.seed
-    if request.negative_prompt:
-        metadata["negativePrompt"] = request.negative_prompt
-    return {
-        "json": {"model": spec.id, "prompt": prompt, "duration": seconds, "size": size, "metadata": metadata}
-    }

@@ -1,4 +1,7 @@
-"""What the gateway reports: stream events (sync mode) and task statuses (async mode)."""
+"""What the gateway reports: stream events (sync mode) and task statuses (async mode).
+
+A stream that fails raises instead (see `VideoGateway.stream_video`); it has no failure event.
+"""
 
 from __future__ import annotations
 
@@ -44,15 +47,7 @@ class VideoReady:
     index: int
 
 
-@dataclass(frozen=True)
-class StreamFailed:
-    """The final event of a failed stream; videos already reported by VideoReady stay valid."""
-
-    reason: str
-    content_policy: bool
-
-
-StreamEvent = Progress | VideoReady | StreamFailed
+StreamEvent = Progress | VideoReady
 
 
 class TaskStatus(BaseModel):

@@ -1,12 +1,13 @@
-"""The typed video request and the rules it must satisfy before anything is sent upstream."""
+"""The typed video request, the rules it must meet before anything is sent upstream, its wire bodies."""
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.gateway.catalog import ASPECT_RATIOS, Channel, ModelSpec, get_model
+from bot.gateway.catalog import ASPECT_RATIOS, OFFICIAL_SIZES, Channel, ModelSpec, get_model
 from bot.gateway.catalog import UnknownModelError as _UnknownModel
 from bot.gateway.errors import InvalidRequestError
 
@@ -174,3 +175,67 @@ def _check_official_only_fields(request: VideoRequest, spec: ModelSpec) -> None:
             "aspect_ratio_mismatch",
             f"{spec.id} makes {ASPECT_RATIOS[spec.orientation]} video; pick the -landscape model for 16:9.",  # type: ignore[index]
         )
+
+
+# -- wire bodies ------------------------------------------------------------------------------------
+
+
+def chat_body(request: VideoRequest, spec: ModelSpec) -> dict[str, Any]:
+    """The Reverse sync stream's JSON: one user message, stream=true, n."""
+    return {
+        "model": spec.id,
+        "messages": [{"role": "user", "content": _chat_content(request)}],
+        "stream": True,
+        "n": request.n,
+    }
+
+
+def task_body(request: VideoRequest, spec: ModelSpec) -> dict[str, Any]:
+    """httpx keyword arguments for POST /v1/videos: `json`, or `data` + `files` when images go with it."""
+    if spec.channel is Channel.OFFICIAL:
+        return _official_body(request, spec)
+    fields = {"prompt": request.prompt.strip(), "model": spec.id}
+    if not request.images:
+        return {"json": fields}
+    return {"data": fields, "files": [_upload(image) for image in request.images]}
+
+
+def _upload(image: ImageInput) -> tuple[str, tuple[str, bytes, str]]:
+    return "input_reference", (image.filename, image.data, image.mime_type)
+
+
+def _data_url(image: ImageInput) -> str:
+    return f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+
+def _chat_content(request: VideoRequest) -> str | list[dict[str, Any]]:
+    """Text alone, or a text part plus image_url parts (first = start frame, second = end frame)."""
+    prompt = request.prompt.strip()
+    if not request.images:
+        return prompt
+    parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
+    for image in request.images:
+        parts.append({"type": "image_url", "image_url": {"url": _data_url(image)}})
+    return parts
+
+
+def _official_body(request: VideoRequest, spec: ModelSpec) -> dict[str, Any]:
+    """JSON with `duration` + `metadata.*`, or multipart with `seconds` + flat fields; never generateAudio."""
+    resolution = request.resolution or "720p"
+    aspect_ratio = request.aspect_ratio or "16:9"
+    orientation = next(key for key, value in ASPECT_RATIOS.items() if value == aspect_ratio)
+    options: dict[str, Any] = {"resolution": resolution, "aspectRatio": aspect_ratio}
+    if request.seed is not None:
+        options["seed"] = request.seed
+    if request.negative_prompt:
+        options["negativePrompt"] = request.negative_prompt
+    common = {
+        "model": spec.id,
+        "prompt": request.prompt.strip(),
+        "size": OFFICIAL_SIZES[(resolution, orientation)],
+    }
+    seconds = str(request.clip_seconds)  # a string: the gateway rejects a number
+    if request.images:
+        form = {**common, "seconds": seconds, **{key: str(value) for key, value in options.items()}}
+        return {"data": form, "files": [_upload(request.images[0])]}
+    return {"json": {**common, "duration": seconds, "metadata": options}}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -52,23 +50,6 @@ def retryable_submit(error: BaseException) -> bool:
     A connection error or timeout is never retried here: the first request may have been accepted.
     """
     return isinstance(error, ServerError | RateLimitError)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Read a Retry-After header given in seconds or as an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, moment.timestamp() - current)
 
 
 async def with_retries(

@@ -16,16 +16,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.admin_alerts import AdminAlerts
-from bot.gateway.client import STREAM_BROKEN_REASON, VideoGateway
-from bot.gateway.errors import (
-    APIConnectionError,
-    ContentPolicyError,
-    GatewayError,
-    GenerationFailedError,
-)
-from bot.gateway.events import Progress, StreamFailed, TaskStatus, VideoReady
+from bot.gateway.client import VideoGateway
+from bot.gateway.errors import GatewayError
+from bot.gateway.events import TaskStatus, VideoReady
 from bot.gateway.request import ImageInput, VideoRequest
-from bot.gateway.sse import GENERIC_FAILURE_REASON
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import (
     Delivered,
@@ -373,24 +367,11 @@ class JobPipeline:
         )
         reporter.apply(PhaseChanged("generating"))
         urls: list[str] = []
-        failure: StreamFailed | None = None
+        # A stream without a video raises its typed GatewayError from inside the iteration.
         async for event in self._gateway.stream_video(request):
-            if isinstance(event, Progress | VideoReady):
-                reporter.apply(event)
+            reporter.apply(event)
             if isinstance(event, VideoReady):
                 urls.append(event.url)
-            elif isinstance(event, StreamFailed):
-                failure = event
-        if not urls:
-            if failure is None:
-                raise GenerationFailedError("stream ended without a video")  # no upstream reason to show
-            if failure.content_policy:
-                raise ContentPolicyError(failure.reason, code=failure.reason)
-            if failure.reason == STREAM_BROKEN_REASON:
-                raise APIConnectionError(failure.reason)
-            # Our own placeholder is not worth showing (and is not translated); upstream reasons are.
-            upstream_reason = None if failure.reason == GENERIC_FAILURE_REASON else failure.reason
-            raise GenerationFailedError(failure.reason, reason=upstream_reason)
         await self._jobs.set_result_urls(job.id, urls)
         return await self._download_urls(job, reporter, urls, workdir)
 

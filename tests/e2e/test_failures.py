@@ -63,6 +63,19 @@ async def test_cut_stream_and_server_errors_refund(
     assert await usage_left(tmp_path / "bot.sqlite3", 2002) == 100
 
 
+async def test_a_runaway_stream_line_is_a_service_problem_and_refunded(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    chat = api.private_chat(user_id=2090)
+    async with bot_with():
+        api.send_text(chat, None, "/video waves on a beach #longline")
+        edit = await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+
+    assert "The video service had a problem" in edit.params["text"]
+    assert api.videos_sent(chat) == []
+    assert await usage_left(tmp_path / "bot.sqlite3", 2090) == 100
+
+
 async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.gateway.client import GatewayTimeouts, VideoGateway, error_from_response, redact
+from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.gateway.errors import (
     APIConnectionError,
     APIStatusError,
@@ -21,6 +21,8 @@ from bot.gateway.errors import (
     RateLimitError,
     ServerError,
     VideoNotFoundError,
+    error_from_response,
+    redact,
 )
 from bot.gateway.request import VideoRequest
 from tests.fakes.gateway import FakeGateway, ManualClock
@@ -133,7 +135,7 @@ async def test_key_stays_out_of_every_failure_and_every_log_line(
             await client.download_result("video_missing", model="veo-3.1", dest=tmp_path / "x.mp4")
         except GatewayError as error:
             errors.append(error)
-    assert len(errors) == 9
+    assert len(errors) == 10  # every prompt fails, the #policy stream included
     for error in errors:
         assert_no_key(error, API_KEY)
     assert caplog.records

@@ -9,26 +9,38 @@ import time
 import pytest
 
 from bot.gateway.catalog import MODELS, Channel
-from bot.gateway.client import STREAM_BROKEN_REASON, GatewayTimeouts, VideoGateway
+from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.gateway.errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ContentPolicyError,
+    GenerationFailedError,
     InvalidRequestError,
     RateLimitError,
     ServerError,
+    StreamLineTooLongError,
 )
-from bot.gateway.events import Progress, StreamEvent, StreamFailed, VideoReady
+from bot.gateway.events import Progress, StreamEvent, VideoReady
 from bot.gateway.request import VideoRequest
-from bot.gateway.sse import NO_VIDEO_REASON
-from tests.fakes.gateway import POLICY_REASON, FakeGateway, ManualClock
+from tests.fakes.gateway import FAIL_REASON, POLICY_REASON, FakeGateway, ManualClock
 from tests.gateway.conftest import API_KEY, jpeg
 
 
 async def collect(client: VideoGateway, request: VideoRequest) -> list[StreamEvent]:
     return [event async for event in client.stream_video(request)]
+
+
+async def collect_until_failure(
+    client: VideoGateway, request: VideoRequest, error: type[Exception]
+) -> tuple[list[StreamEvent], Exception]:
+    """The events a failing stream yielded before it raised `error`, and the error."""
+    events: list[StreamEvent] = []
+    with pytest.raises(error) as caught:
+        async for event in client.stream_video(request):
+            events.append(event)
+    return events, caught.value
 
 
 def videos(events: list[StreamEvent]) -> list[VideoReady]:
@@ -119,34 +131,57 @@ async def test_official_models_are_refused_before_sending(client: VideoGateway, 
 
 
 async def test_policy_failure_in_stream(client: VideoGateway) -> None:
-    events = await collect(client, VideoRequest(prompt="a famous actor #policy", model="veo-3.1-fast"))
+    request = VideoRequest(prompt="a famous actor #policy", model="veo-3.1-fast")
+    events, error = await collect_until_failure(client, request, ContentPolicyError)
 
-    assert events[-1] == StreamFailed(reason=POLICY_REASON, content_policy=True)
+    assert isinstance(error, ContentPolicyError)
+    assert (error.code, error.reason) == (POLICY_REASON, POLICY_REASON)
+    assert any(isinstance(event, Progress) for event in events)
     assert videos(events) == []
 
 
 async def test_generic_failure_in_stream(client: VideoGateway) -> None:
-    events = await collect(client, VideoRequest(prompt="busy #fail", model="veo-3.1-fast"))
+    request = VideoRequest(prompt="busy #fail", model="veo-3.1-fast")
+    _, error = await collect_until_failure(client, request, GenerationFailedError)
 
-    assert isinstance(events[-1], StreamFailed)
-    assert events[-1].content_policy is False
-    assert "failed" in events[-1].reason
+    assert isinstance(error, GenerationFailedError)
+    assert error.reason == f"Video generation failed: {FAIL_REASON}"
 
 
 async def test_stream_cut_mid_way_is_a_failure_and_not_retried(
     client: VideoGateway, gateway: FakeGateway
 ) -> None:
-    events = await collect(client, VideoRequest(prompt="cut #cut", model="veo-3.1-fast"))
+    request = VideoRequest(prompt="cut #cut", model="veo-3.1-fast")
+    events, error = await collect_until_failure(client, request, APIConnectionError)
 
     assert any(isinstance(event, Progress) for event in events)
-    assert events[-1] == StreamFailed(reason=STREAM_BROKEN_REASON, content_policy=False)
+    assert type(error) is APIConnectionError
+    assert str(error) == "the connection to the gateway broke mid-stream"
     assert len(gateway.requests_to("/v1/chat/completions")) == 1
+    assert client.error_counts["connection"] == 1
 
 
 async def test_stream_ending_without_url(client: VideoGateway) -> None:
-    events = await collect(client, VideoRequest(prompt="nothing #nourl", model="veo-3.1-fast"))
+    request = VideoRequest(prompt="nothing #nourl", model="veo-3.1-fast")
+    _, error = await collect_until_failure(client, request, GenerationFailedError)
 
-    assert events[-1] == StreamFailed(reason=NO_VIDEO_REASON, content_policy=False)
+    assert isinstance(error, GenerationFailedError)
+    assert error.reason == "stream ended without a video"
+
+
+async def test_a_runaway_line_fails_the_stream_and_closes_it(
+    client: VideoGateway, gateway: FakeGateway
+) -> None:
+    with pytest.raises(StreamLineTooLongError):
+        await collect(client, VideoRequest(prompt="runaway #longline", model="veo-3.1-fast"))
+
+    assert len(gateway.requests_to("/v1/chat/completions")) == 1
+    for _ in range(100):
+        if gateway.stats.streams_open == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert gateway.stats.streams_open == 0
+    assert client.error_counts["gateway_error"] == 1
 
 
 async def test_idle_stream_times_out(gateway: FakeGateway) -> None:
@@ -235,9 +270,12 @@ async def test_whole_json_answer_instead_of_a_stream(client: VideoGateway) -> No
 
 
 async def test_whole_json_policy_answer(client: VideoGateway) -> None:
-    events = await collect(client, VideoRequest(prompt="#json #audio", model="veo-3.1-fast"))
+    request = VideoRequest(prompt="#json #audio", model="veo-3.1-fast")
+    events, error = await collect_until_failure(client, request, ContentPolicyError)
 
-    assert events == [StreamFailed(reason="PUBLIC_ERROR_AUDIO_FILTERED", content_policy=True)]
+    assert events == []
+    assert isinstance(error, ContentPolicyError)
+    assert error.code == "PUBLIC_ERROR_AUDIO_FILTERED"
 
 
 async def test_two_hundred_concurrent_streams(gateway: FakeGateway) -> None:

@@ -16,8 +16,9 @@ from bot.gateway.errors import (
     RateLimitError,
     ServerError,
     VideoNotFoundError,
+    parse_retry_after,
 )
-from bot.gateway.retry import RetryPolicy, parse_retry_after, retryable_read, retryable_submit, with_retries
+from bot.gateway.retry import RetryPolicy, retryable_read, retryable_submit, with_retries
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
