@@ -188,7 +188,7 @@ def test_an_animated_gif_is_refused_as_animated() -> None:
 @pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF", "AVIF"])
 def test_still_gif_bmp_tiff_and_avif_are_converted_to_jpeg(fmt: str) -> None:
     Image.init()
-    if fmt not in Image.SAVE:  # AVIF arrived in Pillow 11.3; older ones refuse it by name (tested elsewhere)
+    if fmt not in Image.SAVE:  # AVIF support arrived in Pillow 11.3: an older one cannot make the test image
         pytest.skip(f"this Pillow cannot write {fmt}")
     data = _encode(Image.new("RGB", (120, 100), (200, 40, 40)), fmt)
 
