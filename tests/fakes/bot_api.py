@@ -544,6 +544,10 @@ class FakeBotAPI:
         """The commands set with setMyCommands for a scope and language."""
         return list(self.state.commands.get(self.state.commands_key(scope, language_code), []))
 
+    def description(self, name: str, language_code: str = "") -> str | None:
+        """The profile text set with setMyDescription ("description") or setMyShortDescription."""
+        return self.state.descriptions.get((name, language_code))
+
     def file_bytes(self, file_id: str) -> bytes:
         """The stored bytes of a file."""
         return self.state.files[file_id].data

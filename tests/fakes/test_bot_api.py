@@ -576,6 +576,19 @@ async def test_commands_per_scope(api: FakeBotAPI, bot: Bot) -> None:
     assert await bot.get_my_commands() == ()
 
 
+async def test_descriptions_per_language_within_limits(api: FakeBotAPI, bot: Bot) -> None:
+    await bot.set_my_description("x" * 512)
+    await bot.set_my_short_description("Short", language_code="zh")
+    assert api.description("description") == "x" * 512
+    assert api.description("short_description", "zh") == "Short"
+    with pytest.raises(BadRequest):
+        await bot.set_my_description("x" * 513)
+    with pytest.raises(BadRequest):
+        await bot.set_my_short_description("x" * 121)
+    await bot.set_my_short_description("", language_code="zh")
+    assert api.description("short_description", "zh") is None
+
+
 async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
     group = api.group(-1007, "Makers")
