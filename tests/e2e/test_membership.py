@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import Database, QuotaLedger
+from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
 
@@ -47,6 +48,10 @@ async def test_added_then_removed_refunds_the_queued_job_and_sends_nothing_more(
         # The slot frees when the busy video is sent; a job still queued in the group would start then.
         await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
         removed = chat_row(database)
+        quiet = [call for call in api.calls[removed_at:] if str(call.params.get("chat_id")) == str(GROUP)]
+        # An update already on its way when the bot left is answered, not started.
+        late = api.send_text(group, user, "/video on its way when I was removed")
+        answer = await api.wait_for(replying_to(late["message_id"], GROUP))
 
     assert added["member"] == 1 and added["left_at"] is None
     assert removed["member"] == 0 and removed["left_at"] is not None
@@ -63,5 +68,6 @@ async def test_added_then_removed_refunds_the_queued_job_and_sends_nothing_more(
         request.json["messages"][0]["content"] for request in gateway.requests_to("/v1/chat/completions")
     ]
     assert prompts == ["the slot is taken"]
-    later = [call for call in api.calls[removed_at:] if str(call.params.get("chat_id")) == str(GROUP)]
-    assert later == []
+    assert quiet == []
+    assert "removed from this chat" in answer.params["text"]
+    assert "Nothing was charged" in answer.params["text"]
