@@ -33,6 +33,9 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("video", "extend", "settings", "models", "quota", "buy", "history", "cancel", "language", "help")
 # Shown, after the others, only in the admins' private chats (BotCommandScopeChat).
 ADMIN_COMMANDS = ("grant", "stats")
+# setMyDescription and setMyShortDescription accept at most this many characters.
+MAX_DESCRIPTION = 512
+MAX_SHORT_DESCRIPTION = 120
 SHUTDOWN_GRACE_SECONDS = 10.0
 # Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
 # ... about 30 s in all), so a short network outage at start does not stop the bot.
@@ -76,6 +79,7 @@ async def _post_init(application: BotApplication) -> None:
     services = await Services.create(application.bot, data.settings)
     data.services = services
     await _set_commands(application, services.texts, data.settings.admin_user_ids)
+    await _set_descriptions(application, services.texts)
     await services.runner.resume()
     await services.metrics.start()
     # Alive while the update loop (polling or webhook) runs; the event loop itself writes the file.
@@ -119,6 +123,16 @@ async def _set_commands(application: BotApplication, texts: Translator, admins: 
             except TelegramError as err:
                 # Telegram knows an admin's private chat only after they started the bot.
                 logger.warning("Could not set the admin command menu for %d: %s", admin, err)
+
+
+async def _set_descriptions(application: BotApplication, texts: Translator) -> None:
+    """The profile texts per language (English is the default for the others), within Telegram's limits."""
+    for language in SUPPORTED_LANGUAGES:
+        code = None if language == "en" else language
+        description = texts(language, "bot-description")[:MAX_DESCRIPTION]
+        await application.bot.set_my_description(description, language_code=code)
+        short = texts(language, "bot-short-description")[:MAX_SHORT_DESCRIPTION]
+        await application.bot.set_my_short_description(short, language_code=code)
 
 
 def run_bot(settings: Settings) -> None:

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
@@ -24,6 +25,7 @@ from handlers.followups import followup_button
 from handlers.help import help_command, models_command, start_command
 from handlers.history import HISTORY_CALLBACK_PREFIX, history_button, history_command
 from handlers.language import LANGUAGE_CALLBACK_PREFIX, language_button, language_command
+from handlers.membership import bot_membership
 from handlers.payments import (
     BUY_CALLBACK_PREFIX,
     buy_button,
@@ -83,6 +85,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(buy_button, pattern=f"^{BUY_CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(history_button, pattern=f"^{HISTORY_CALLBACK_PREFIX}"))
+    # The bot added to or removed from a group (issue 13): recorded; a chat it left gets no more work.
+    application.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     # Last: any other button (forged or stale data) is answered so it stops spinning.
     application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_error_handler(error_handler)

@@ -245,6 +245,10 @@ async def _finish(
     # The images stay a while after the job finished so "Try again" can reuse them; cleanup drops them.
 
 
+_QUEUED_OF_USER = "SELECT * FROM jobs WHERE user_id = ? AND state = 'queued' ORDER BY seq"
+_QUEUED_IN_CHAT = "SELECT * FROM jobs WHERE chat_id = ? AND state = 'queued' ORDER BY seq"
+
+
 class JobStore:
     """Jobs and their reservations; the job runner and handlers talk to storage through this."""
 
@@ -532,11 +536,16 @@ class JobStore:
 
     async def cancel_queued_jobs(self, user_id: int, *, now: datetime | None = None) -> list[Job]:
         """Cancel and refund every queued job of a user; returns them as they are now."""
+        return await self._cancel_queued(_QUEUED_OF_USER, user_id, now)
+
+    async def cancel_queued_chat_jobs(self, chat_id: int, *, now: datetime | None = None) -> list[Job]:
+        """Cancel and refund every queued job in a chat (the bot left it); returns them as they are now."""
+        return await self._cancel_queued(_QUEUED_IN_CHAT, chat_id, now)
+
+    async def _cancel_queued(self, query: str, value: int, now: datetime | None) -> list[Job]:
         moment = self._db.now(now)
         async with self._db.transaction() as conn:
-            rows = await fetch_all(
-                conn, "SELECT * FROM jobs WHERE user_id = ? AND state = 'queued' ORDER BY seq", (user_id,)
-            )
+            rows = await fetch_all(conn, query, (value,))
             cancelled = []
             for row in rows:
                 job = job_from_row(row)

@@ -161,7 +161,13 @@ ALTER TABLE spend_ledger ADD COLUMN pool TEXT NOT NULL DEFAULT 'free' CHECK (poo
 CREATE INDEX spend_ledger_by_user_pool ON spend_ledger (user_id, pool) WHERE pool = 'paid';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _PAYMENTS)
+# my_chat_member (issue 13): whether the bot is in a chat (1/0, NULL while unknown) and when it left.
+_CHAT_MEMBERSHIP = """
+ALTER TABLE chats ADD COLUMN member INTEGER CHECK (member IN (0, 1));
+ALTER TABLE chats ADD COLUMN left_at TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _PAYMENTS, _CHAT_MEMBERSHIP)
 
 
 def split_statements(script: str) -> list[str]:

@@ -54,6 +54,27 @@ class UserStore:
                 (chat_id, chat_type, title, stamp, stamp),
             )
 
+    async def set_membership(
+        self, chat_id: int, chat_type: str, title: str | None, *, member: bool, now: datetime | None = None
+    ) -> None:
+        """Record that the bot was added to (member) or removed from a chat; left_at is set on leaving."""
+        stamp = to_db_time(self._db.now(now))
+        left_at = None if member else stamp
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chats (id, type, title, first_seen, last_seen, member, left_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title,"
+                " last_seen = excluded.last_seen, member = excluded.member, left_at = excluded.left_at",
+                (chat_id, chat_type, title, stamp, stamp, int(member), left_at),
+            )
+
+    async def has_left(self, chat_id: int) -> bool:
+        """True when the bot was removed from the chat (and not added back since)."""
+        async with self._db.snapshot() as conn:
+            row = await fetch_row(conn, "SELECT member FROM chats WHERE id = ?", (chat_id,))
+        return row is not None and row["member"] == 0
+
     async def get_user(self, user_id: int) -> User | None:
         """The stored user, or None if never seen."""
         async with self._db.snapshot() as conn:

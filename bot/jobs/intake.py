@@ -214,6 +214,10 @@ class JobIntake:
         result_urls: tuple[str, ...] = (),
         upstream_task_id: str | None = None,
     ) -> IntakeResult:
+        if self._users is not None and await self._users.has_left(origin.chat_id):
+            # An update that was already on its way when the bot was removed (my_chat_member).
+            logger.info("Request in chat %d ignored: the bot left it", origin.chat_id)
+            return Rejected(self._texts(origin.language, "chat-left"))
         if self._users is not None:
             # Who uses the bot and where, for the operator (the jobs themselves carry the ids).
             await self._users.upsert_user(origin.user_id, origin.username, origin.language_code)

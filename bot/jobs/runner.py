@@ -101,15 +101,26 @@ class JobRunner:
         """Cancel and refund the user's jobs that were not sent upstream yet; returns how many."""
         cancelled = await self._jobs.cancel_queued_jobs(user_id)
         for job in cancelled:
-            task = self._tasks.get(job.id)
             reporter = self._reporters.get(job.id) or self._pipeline.reporter_for(job)
-            if task is not None and job.id in self._waiting:
-                task.cancel()
-            logger.info("Job %s cancelled: user=%s model=%s", job.id, user_id, job.model)
-            self._pipeline.cancelled(job)
+            self._stop_cancelled(job)
             failure = Failure("cancelled", "cancelled by the user", retryable=True)
             await self._pipeline.notify_failure(job, reporter, failure)
         return len(cancelled)
+
+    async def cancel_queued_in_chat(self, chat_id: int) -> int:
+        """Cancel and refund the chat's queued jobs, saying nothing (the bot left it); returns how many."""
+        cancelled = await self._jobs.cancel_queued_chat_jobs(chat_id)
+        for job in cancelled:
+            self._stop_cancelled(job)
+        return len(cancelled)
+
+    def _stop_cancelled(self, job: Job) -> None:
+        """Stop the task of a job cancelled in the ledger while it waited for a slot."""
+        task = self._tasks.get(job.id)
+        if task is not None and job.id in self._waiting:
+            task.cancel()
+        logger.info("Job %s cancelled: user=%s chat=%s model=%s", job.id, job.user_id, job.chat_id, job.model)
+        self._pipeline.cancelled(job)
 
     async def _run(self, job: Job, reporter: JobReporter) -> None:
         # The status message goes out at once, while the job waits for a slot and generates: under

@@ -132,3 +132,17 @@ async def test_cancel_stops_waiting_jobs_and_refunds_them(
 def _scope(params: dict[str, Any]) -> dict[str, Any] | None:
     scope = params.get("scope")
     return json.loads(scope) if isinstance(scope, str) else scope
+
+
+async def test_the_profile_descriptions_are_set_per_language(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    async with bot_with():
+        pass
+
+    english, chinese = api.description("description"), api.description("description", "zh")
+    assert english is not None and "/video" in english and len(english) <= 512
+    assert chinese is not None and "视频" in chinese and len(chinese) <= 512
+    short_en, short_zh = api.description("short_description"), api.description("short_description", "zh")
+    assert short_en is not None and "VEO" in short_en and len(short_en) <= 120
+    assert short_zh is not None and "视频" in short_zh and len(short_zh) <= 120

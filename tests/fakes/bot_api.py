@@ -377,6 +377,10 @@ class FakeBotAPI:
         """A forged press: any callback data on an existing message; returns the CallbackQuery."""
         return self.users.press_crafted_button(chat, user, message_id, callback_data)
 
+    def bot_membership(self, chat: ChatRef, user: UserRef, old: str, new: str) -> dict[str, Any]:
+        """The bot added to a chat ("left" -> "member") or removed from it; returns ChatMemberUpdated."""
+        return self.users.bot_membership(chat, user, old, new)["my_chat_member"]  # type: ignore[no-any-return]
+
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw Update dict (update_id assigned when missing)."""
         return self.users.push_update(update)
@@ -543,6 +547,10 @@ class FakeBotAPI:
     def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, Any]]:
         """The commands set with setMyCommands for a scope and language."""
         return list(self.state.commands.get(self.state.commands_key(scope, language_code), []))
+
+    def description(self, name: str, language_code: str = "") -> str | None:
+        """The profile text set with setMyDescription ("description") or setMyShortDescription."""
+        return self.state.descriptions.get((name, language_code))
 
     def file_bytes(self, file_id: str) -> bytes:
         """The stored bytes of a file."""

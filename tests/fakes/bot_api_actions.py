@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from tests.fakes.bot_api_files import FileResolver
@@ -16,6 +17,9 @@ from tests.fakes.bot_api_updates import UpdateQueue
 MAX_CALLBACK_DATA_BYTES = 64
 
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w@/])")
+
+# ChatMemberMember and ChatMemberLeft: the ChatMember kinds whose only required fields are status and user.
+_MEMBER_STATUSES = frozenset({"member", "left"})
 
 ChatRef = FakeChat | int
 UserRef = FakeUser | int | None
@@ -240,6 +244,22 @@ class UserActions:
         if not 1 <= len(callback_data.encode()) <= MAX_CALLBACK_DATA_BYTES:
             raise ValueError("callback data is 1-64 bytes")
         return self._push_callback_query(chat, self.user(chat, user_ref), message, callback_data)
+
+    def bot_membership(self, chat_ref: ChatRef, user_ref: UserRef, old: str, new: str) -> dict[str, Any]:
+        """A user adds the bot to a group ("left" -> "member") or removes it ("member" -> "left")."""
+        chat = self.chat(chat_ref)
+        for status in (old, new):
+            if status not in _MEMBER_STATUSES:
+                raise ValueError(f"unknown chat member status {status!r}")
+        bot = self._state.bot.to_dict()
+        update = {
+            "chat": chat.to_dict(),
+            "from": self.user(chat, user_ref).to_dict(),
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": bot},
+            "new_chat_member": {"status": new, "user": bot},
+        }
+        return self._queue.push({"my_chat_member": update})
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (chats and users in it are learned); update_id is assigned if missing."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -78,6 +79,8 @@ class MethodTable:
             "setMyCommands": self.set_my_commands,
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
+            "setMyDescription": functools.partial(self.set_description, "description", 512),
+            "setMyShortDescription": functools.partial(self.set_description, "short_description", 120),
             "sendMessage": sender.send_message,
             "sendPhoto": sender.send_photo,
             "sendVideo": sender.send_video,
@@ -200,6 +203,21 @@ class MethodTable:
     async def delete_my_commands(self, call: CallContext) -> bool:
         """deleteMyCommands."""
         self._state.commands.pop(self._commands_key(call.params), None)
+        return True
+
+    async def set_description(self, name: str, limit: int, call: CallContext) -> bool:
+        """setMyDescription (0-512 characters) and setMyShortDescription (0-120); empty removes it."""
+        params = call.params
+        text: str = params.get(name, "")
+        if len(text) > limit:
+            raise bad_request(f"BOT_{name.upper()}_INVALID")
+        language = params.get("language_code", "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise bad_request("invalid language code specified")
+        if text:
+            self._state.descriptions[name, language] = text
+        else:
+            self._state.descriptions.pop((name, language), None)
         return True
 
     async def send_chat_action(self, call: CallContext) -> bool:

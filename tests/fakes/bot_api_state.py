@@ -68,6 +68,8 @@ class BotState:
     photo_sets: dict[str, list[StoredFile]] = field(default_factory=dict)
     callback_queries: dict[str, CallbackQueryState] = field(default_factory=dict)
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # setMyDescription / setMyShortDescription: (field name, language code or "") -> text.
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     chat_actions: list[ChatActionRecord] = field(default_factory=list)
     blocked_by: set[int] = field(default_factory=set)
     member_statuses: dict[tuple[int, int], MemberStatus] = field(default_factory=dict)

@@ -576,6 +576,19 @@ async def test_commands_per_scope(api: FakeBotAPI, bot: Bot) -> None:
     assert await bot.get_my_commands() == ()
 
 
+async def test_descriptions_per_language_within_limits(api: FakeBotAPI, bot: Bot) -> None:
+    await bot.set_my_description("x" * 512)
+    await bot.set_my_short_description("Short", language_code="zh")
+    assert api.description("description") == "x" * 512
+    assert api.description("short_description", "zh") == "Short"
+    with pytest.raises(BadRequest):
+        await bot.set_my_description("x" * 513)
+    with pytest.raises(BadRequest):
+        await bot.set_my_short_description("x" * 121)
+    await bot.set_my_short_description("", language_code="zh")
+    assert api.description("short_description", "zh") is None
+
+
 async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
     group = api.group(-1007, "Makers")
@@ -621,13 +634,14 @@ async def test_outgoing_objects_follow_the_spec(api: FakeBotAPI, bot: Bot) -> No
     sent = await bot.send_video(group.id, mp4_bytes(), message_thread_id=topic, reply_markup=BUTTONS)
     api.send_sticker(group, carol, reply_to=sent.message_id)  # a reply to the bot passes privacy mode
     api.press_button(group, carol, sent.message_id, "again")
+    api.bot_membership(group, carol, "member", "left")
     updates = api.queue.take(100)
     for update in updates:
         spec.check_object("Update", update)
     messages = api.messages(group)
     for message in messages:
         spec.check_object("Message", api.state.message_dict(message))
-    assert len(updates) == 5 and len(messages) == 6  # the topic's service message has no update
+    assert len(updates) == 6 and len(messages) == 6  # the topic's service message has no update
     with pytest.raises(ValueError, match="chat"):
         spec.check_object("Message", {"message_id": 1, "date": 0})
 

@@ -201,3 +201,9 @@ sender-channel = Posts from a channel can't start videos; ask from your own acco
 
 command-grant = Admins: extra budget for a user
 command-stats = Admins: jobs, spend and errors
+
+# The bot's profile (setMyDescription: at most 512 characters; setMyShortDescription: at most 120).
+bot-description = I turn a text prompt (and optionally a photo) into a short video with Google's VEO 3.1. Send /video followed by what you want to see, for example: /video a fox running through snow. /models lists models and prices, /quota shows your budget, /help explains everything.
+bot-short-description = Text and photos into short VEO 3.1 videos: /video a fox running through snow
+# A request that was on its way when the bot was removed from the group.
+chat-left = I was removed from this chat, so I can't make videos here. Nothing was charged.

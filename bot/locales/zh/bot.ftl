@@ -201,3 +201,9 @@ sender-channel = 频道发来的消息不能生成视频，请用你自己的账
 
 command-grant = 管理员：为用户增加额度
 command-stats = 管理员：任务、花费和错误
+
+# The bot's profile (setMyDescription: at most 512 characters; setMyShortDescription: at most 120).
+bot-description = 我用 Google 的 VEO 3.1 把文字提示（也可以加一张图片）变成短视频。发送 /video 加上你想看到的画面，例如：/video 一只狐狸在雪地里奔跑。/models 列出模型和价格，/quota 查看你的额度，/help 说明全部用法。
+bot-short-description = 把文字和图片变成 VEO 3.1 短视频：/video 一只狐狸在雪地里奔跑
+# A request that was on its way when the bot was removed from the group.
+chat-left = 我已被移出此聊天，无法在这里生成视频。未扣任何费用。
