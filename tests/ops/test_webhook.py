@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -82,3 +84,94 @@ async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret
     log = bot.log()
     assert "Starting in webhook mode" in log and "Traceback" not in log
     assert SECRET not in log and api.token not in log
+
+
+def resident_kb(pid: int) -> int:
+    """The process's resident memory (VmRSS) in KB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS line")
+
+
+async def zeros(total: int, chunk: int = 1024 * 1024) -> AsyncIterator[bytes]:
+    """A streamed body of `total` bytes, so the test itself never holds it."""
+    block = b"0" * chunk
+    sent = 0
+    while sent < total:
+        yield block[: min(chunk, total - sent)]
+        sent += chunk
+
+
+async def listening(url: str) -> None:
+    """Wait until the webhook server accepts connections (it listens after post_init)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(200):
+            try:
+                await client.get(url)
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never listened")
+
+
+async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handles_updates(
+    api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = bot_environment(
+        tmp_path,
+        api,
+        gateway,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET_TOKEN=SECRET,
+    )
+    chat = api.private_chat(user_id=6002)
+    bot = await BotProcess.start(tmp_path, env, "webhook.log")
+    webhook = f"http://127.0.0.1:{port}/telegram"
+    big = 95 * 1024 * 1024
+    try:
+        await bot.wait_for_log("is up")
+        await listening(webhook)
+        before = resident_kb(bot.process.pid)
+        async with httpx.AsyncClient(timeout=30) as client:
+            statuses = []
+            for _ in range(4):
+                # The bot answers on the headers and closes the connection; the rest is never read.
+                try:
+                    refused = await client.post(
+                        webhook, content=zeros(big), headers={"Content-Length": str(big)}
+                    )
+                    statuses.append(refused.status_code)
+                except (httpx.WriteError, httpx.RemoteProtocolError, httpx.ReadError):
+                    statuses.append(0)
+            assert (set(statuses) <= {403, 0} and 403 in statuses) or statuses == [0] * 4, statuses
+            secret = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+            oversized = await client.post(
+                webhook, content=b"{" + b" " * (2 * 1024 * 1024) + b"}", headers=secret
+            )
+            malformed = await client.post(webhook, content=b'{"update_id": 5, "message": ', headers=secret)
+            not_utf8 = await client.post(
+                webhook, content=b'{"update_id": 6, "x": "\xff\xfe"}', headers=secret
+            )
+            not_object = await client.post(webhook, content=b"[1, 2]", headers=secret)
+        after = resident_kb(bot.process.pid)
+        assert after - before < 8 * 1024, (before, after)
+        assert oversized.status_code == 413
+        assert (malformed.status_code, not_utf8.status_code, not_object.status_code) == (400, 400, 400)
+
+        # Telegram's own deliveries still work afterwards.
+        message = api.send_text(chat, None, "/help")
+        reply = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+        assert "/video" in reply.params["text"]
+        code, _ = await bot.terminate(signal.SIGTERM)
+    finally:
+        await bot.kill()
+
+    assert code == 0, bot.log()[-3000:]
+    log = bot.log()
+    assert log.count("Webhook refused a malformed update") == 3, log[-3000:]
+    assert "Traceback" not in log and "\\xff" not in log and "update_id" not in log
+    assert SECRET not in log
