@@ -86,12 +86,12 @@ async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret
     assert SECRET not in log and api.token not in log
 
 
-def resident_kb(pid: int) -> int:
-    """The process's resident memory (VmRSS) in KB."""
+def peak_resident_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM) in KB: a body read and freed still shows."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith("VmHWM:"):
             return int(line.split()[1])
-    raise AssertionError("no VmRSS line")
+    raise AssertionError("no VmHWM line")
 
 
 async def zeros(total: int, chunk: int = 1024 * 1024) -> AsyncIterator[bytes]:
@@ -101,6 +101,20 @@ async def zeros(total: int, chunk: int = 1024 * 1024) -> AsyncIterator[bytes]:
     while sent < total:
         yield block[: min(chunk, total - sent)]
         sent += chunk
+
+
+async def status_of_a_head_only_post(port: int, *, length: int) -> int:
+    """Send a request head announcing `length` bytes (with the secret) and 1 KB of it; the answer's status."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"{SECRET_HEADER}: {SECRET}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    writer.write(head.encode() + b" " * 1024)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+    writer.close()
+    return int(status_line.split()[1])
 
 
 async def listening(url: str) -> None:
@@ -135,7 +149,7 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
     try:
         await bot.wait_for_log("is up")
         await listening(webhook)
-        before = resident_kb(bot.process.pid)
+        before = peak_resident_kb(bot.process.pid)
         async with httpx.AsyncClient(timeout=30) as client:
             statuses = []
             for _ in range(4):
@@ -147,19 +161,18 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
                     statuses.append(refused.status_code)
                 except (httpx.WriteError, httpx.RemoteProtocolError, httpx.ReadError):
                     statuses.append(0)
-            assert (set(statuses) <= {403, 0} and 403 in statuses) or statuses == [0] * 4, statuses
+            # 403, or the connection closed under the client while it was still sending (0).
+            assert set(statuses) <= {403, 0}, statuses
             secret = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
-            oversized = await client.post(
-                webhook, content=b"{" + b" " * (2 * 1024 * 1024) + b"}", headers=secret
-            )
             malformed = await client.post(webhook, content=b'{"update_id": 5, "message": ', headers=secret)
             not_utf8 = await client.post(
                 webhook, content=b'{"update_id": 6, "x": "\xff\xfe"}', headers=secret
             )
             not_object = await client.post(webhook, content=b"[1, 2]", headers=secret)
-        after = resident_kb(bot.process.pid)
+        oversized = await status_of_a_head_only_post(port, length=2 * 1024 * 1024)
+        after = peak_resident_kb(bot.process.pid)
         assert after - before < 8 * 1024, (before, after)
-        assert oversized.status_code == 413
+        assert oversized == 413
         assert (malformed.status_code, not_utf8.status_code, not_object.status_code) == (400, 400, 400)
 
         # Telegram's own deliveries still work afterwards.
