@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -36,11 +37,9 @@ def forged_help_update(update_id: int) -> dict[str, object]:
     }
 
 
-async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret(
-    api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
-) -> None:
-    port = free_port()
-    env = bot_environment(
+def webhook_environment(tmp_path: Path, api: FakeBotAPI, gateway: FakeGateway, port: int) -> dict[str, str]:
+    """The bot's environment for webhook mode on 127.0.0.1:port with SECRET."""
+    return bot_environment(
         tmp_path,
         api,
         gateway,
@@ -49,6 +48,13 @@ async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret
         WEBHOOK_PORT=str(port),
         WEBHOOK_SECRET_TOKEN=SECRET,
     )
+
+
+async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret(
+    api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = webhook_environment(tmp_path, api, gateway, port)
     chat = api.private_chat(user_id=6001)
     bot = await BotProcess.start(tmp_path, env, "webhook.log")
     try:
@@ -103,15 +109,22 @@ async def zeros(total: int, chunk: int = 1024 * 1024) -> AsyncIterator[bytes]:
         sent += chunk
 
 
-async def status_of_a_head_only_post(port: int, *, length: int) -> int:
-    """Send a request head announcing `length` bytes (with the secret) and 1 KB of it; the answer's status."""
+async def status_of_a_head_only_post(port: int, *, length: int | None, sent: int = 1024) -> int:
+    """Post with the secret a head announcing `length` bytes (None: chunked), send `sent`; the status."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    framing = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
     head = (
         f"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"{SECRET_HEADER}: {SECRET}\r\nContent-Length: {length}\r\n\r\n"
+        f"{SECRET_HEADER}: {SECRET}\r\n{framing}\r\n\r\n"
     )
-    writer.write(head.encode() + b" " * 1024)
-    await writer.drain()
+    if length is not None:
+        body = b" " * sent
+    else:
+        chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+        body = chunk * (sent // 0x10000)
+    writer.write(head.encode() + body)
+    with contextlib.suppress(ConnectionError):  # the bot may close before it has all of it
+        await writer.drain()
     status_line = await asyncio.wait_for(reader.readline(), timeout=10)
     writer.close()
     return int(status_line.split()[1])
@@ -133,15 +146,7 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
     api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = bot_environment(
-        tmp_path,
-        api,
-        gateway,
-        WEBHOOK_URL=f"http://127.0.0.1:{port}/",
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        WEBHOOK_SECRET_TOKEN=SECRET,
-    )
+    env = webhook_environment(tmp_path, api, gateway, port)
     chat = api.private_chat(user_id=6002)
     bot = await BotProcess.start(tmp_path, env, "webhook.log")
     webhook = f"http://127.0.0.1:{port}/telegram"
@@ -170,9 +175,10 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
             )
             not_object = await client.post(webhook, content=b"[1, 2]", headers=secret)
         oversized = await status_of_a_head_only_post(port, length=2 * 1024 * 1024)
+        chunked = await status_of_a_head_only_post(port, length=None, sent=3 * 1024 * 1024)
         after = peak_resident_kb(bot.process.pid)
         assert after - before < 8 * 1024, (before, after)
-        assert oversized == 413
+        assert (oversized, chunked) == (413, 413)
         assert (malformed.status_code, not_utf8.status_code, not_object.status_code) == (400, 400, 400)
 
         # Telegram's own deliveries still work afterwards.
