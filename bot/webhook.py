@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 from http import HTTPStatus
+from types import TracebackType
 from typing import Any
 
 import tornado.web
@@ -88,8 +89,12 @@ class UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
         await self.receiver.put(update)
 
-    def log_exception(self, *args: Any) -> None:
-        """Refusals are logged above (or not at all): no tracebacks."""
+    def log_exception(
+        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Refusals are logged above (or not at all); only our own bugs get a traceback."""
+        if value is not None and not isinstance(value, tornado.web.HTTPError):
+            logger.error("Webhook handler failed", exc_info=(typ, value, tb))  # type: ignore[arg-type]
 
 
 class UpdateReceiver:
