@@ -25,6 +25,7 @@ from bot.pacing.pacer import TelegramPacer
 from bot.pacing.window import TelegramLimits
 from bot.services import Services
 from bot.settings import Settings
+from bot.webhook import WebhookUpdater
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,8 @@ def run_bot(settings: Settings) -> None:
         secret = settings.webhook_secret_token.get_secret_value() or None
         if secret is None:
             logger.warning("WEBHOOK_SECRET_TOKEN is empty: anyone who knows the webhook URL can post updates")
+        # PTB's own server reads 100 MB bodies before checking the secret (bot/webhook.py).
+        application.updater = WebhookUpdater(application.bot, application.update_queue)
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
