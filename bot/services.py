@@ -83,11 +83,12 @@ class Services:
             ],
         )
         upload_timeout = settings.telegram_upload_timeout_seconds
+        upload_timeouts = UploadTimeouts(write=upload_timeout, read=upload_timeout)
         delivery = VideoDelivery(
             bot=bot,
             pacer=pacer,
             window_seconds=settings.delivery_retry_minutes * 60,
-            timeouts=UploadTimeouts(write=upload_timeout, read=upload_timeout),
+            timeouts=upload_timeouts,
         )
         pipeline = JobPipeline(
             bot=bot,
@@ -136,7 +137,9 @@ class Services:
             intake=intake,
             texts=texts,
             albums=AlbumCollector(),
-            followups=FollowUpActions(bot=bot, jobs=jobs, temp_dir=settings.temp_dir),
+            followups=FollowUpActions(
+                bot=bot, jobs=jobs, temp_dir=settings.temp_dir, upload_timeouts=upload_timeouts
+            ),
             languages=languages,
             metrics=metrics,
             payments=payments,

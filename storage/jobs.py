@@ -563,15 +563,6 @@ class JobStore:
             )
 
     @until_written
-    async def set_delivered_files(self, job_id: str, file_ids: Sequence[str]) -> None:
-        """Remember the Telegram file ids of the delivered videos (to build on them later)."""
-        async with self._db.transaction() as conn:
-            await _require_job(conn, job_id)
-            await conn.execute(
-                "UPDATE jobs SET delivered_file_ids = ? WHERE id = ?", (json.dumps(list(file_ids)), job_id)
-            )
-
-    @until_written
     async def chain(self, job_id: str, *, limit: int = 50) -> list[Job]:
         """The job and the jobs it continues (parent, grandparent, ...), oldest first."""
         chain: list[Job] = []

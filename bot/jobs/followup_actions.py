@@ -15,7 +15,14 @@ from telegram.error import TelegramError
 
 from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
-from bot.jobs.delivery import Destination, ReadyVideo, SentVideo, prepare_for_upload, send_videos
+from bot.jobs.delivery import (
+    Destination,
+    ReadyVideo,
+    SentVideo,
+    UploadTimeouts,
+    prepare_for_upload,
+    send_videos,
+)
 from bot.media.errors import MediaError
 from storage import Job, JobStore
 
@@ -43,8 +50,11 @@ class Chain:
 class FollowUpActions:
     """Fetches delivered clips back from Telegram (by file id) to build on them."""
 
-    def __init__(self, *, bot: Bot, jobs: JobStore, temp_dir: Path) -> None:
+    def __init__(
+        self, *, bot: Bot, jobs: JobStore, temp_dir: Path, upload_timeouts: UploadTimeouts | None = None
+    ) -> None:
         self._bot = bot
+        self._upload_timeouts = upload_timeouts
         self._jobs = jobs
         self._temp_dir = temp_dir
 
@@ -85,7 +95,7 @@ class FollowUpActions:
                 ready: ReadyVideo = await prepare_for_upload(joined)
             except MediaError as err:
                 raise FollowUpProblem("followup-stitch-failed") from err
-            return await send_videos(self._bot, destination, [ready], caption)
+            return await send_videos(self._bot, destination, [ready], caption, timeouts=self._upload_timeouts)
 
     async def _fetch(self, file_id: str, dest: Path) -> Path:
         try:
