@@ -18,6 +18,7 @@ from bot.jobs.followup_actions import FollowUpActions
 from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
+from bot.jobs.telling import OutcomeTeller
 from bot.languages import LanguagePreferences
 from bot.metrics import OpsMetrics, PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
@@ -90,23 +91,28 @@ class Services:
             window_seconds=settings.delivery_retry_minutes * 60,
             timeouts=upload_timeouts,
         )
+        teller = OutcomeTeller(bot=bot, jobs=jobs, texts=texts)
         pipeline = JobPipeline(
-            bot=bot,
             jobs=jobs,
             gateway=gateway,
-            board=board,
+            teller=teller,
             texts=texts,
-            settings=settings,
             delivery=delivery,
+            temp_dir=settings.temp_dir,
             metrics=prometheus,
             alerts=alerts,
         )
         runner = JobRunner(
             jobs=jobs,
             pipeline=pipeline,
+            teller=teller,
+            board=board,
+            texts=texts,
             pacer=pacer,
             max_concurrent=settings.max_concurrent_jobs,
             retention=timedelta(days=settings.job_retention_days),
+            temp_dir=settings.temp_dir,
+            metrics=prometheus,
         )
         preferences = PreferenceStore(db)
         payments = PaymentStore(db)

@@ -14,7 +14,7 @@ from bot.jobs.delivery import Destination
 from bot.jobs.followup_actions import FollowUpProblem
 from bot.jobs.followups import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
-from bot.jobs.requests import restore_request
+from bot.jobs.stored_request import StoredRequest
 from handlers.common import answer_alert, language_of
 from storage import Job
 
@@ -82,7 +82,7 @@ async def _stitch(context: BotContext, job: Job, origin: Origin, texts: functool
 
 
 def _prompt_of(job: Job) -> str:
-    return restore_request(job.request_json, ()).prompt
+    return StoredRequest.from_job(job).prompt
 
 
 async def _answer(query: CallbackQuery, texts: functools.partial[str], result: IntakeResult) -> None:

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
 from bot.jobs.intake import format_reset
-from bot.jobs.requests import prompt_of
+from bot.jobs.stored_request import StoredRequest
 from handlers.common import language_of, reply
 from storage.history import delivered_videos
 
@@ -32,7 +32,7 @@ async def history_command(update: Update, context: BotContext) -> None:
         return
     lines = [texts(language, "history-header", count=len(jobs))]
     for number, job in enumerate(jobs, start=1):
-        prompt = prompt_of(job.request_json)
+        prompt = StoredRequest.from_job(job).prompt
         if len(prompt) > _PROMPT_CHARS:
             prompt = prompt[: _PROMPT_CHARS - 1] + "…"
         lines.append(
@@ -76,7 +76,7 @@ async def history_button(update: Update, context: BotContext) -> None:
     thread_id = (
         shown_in.message_thread_id if isinstance(shown_in, Message) and shown_in.is_topic_message else None
     )
-    caption = html.escape(prompt_of(job.request_json))[:900]
+    caption = html.escape(StoredRequest.from_job(job).prompt)[:900]
     for file_id in job.delivered_file_ids:
         await context.bot.send_video(
             chat_id=shown_in.chat.id,
