@@ -16,6 +16,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.admin_alerts import AdminAlerts
+from bot.chats import is_group_chat
 from bot.gateway.client import VideoGateway
 from bot.gateway.errors import GatewayError
 from bot.gateway.events import TaskStatus, VideoReady
@@ -145,7 +146,7 @@ class JobPipeline:
             texts=self._texts,
             language=job.language or DEFAULT_LANGUAGE,
             chat_id=job.chat_id,
-            chat_is_group=job.chat_type != "private",
+            chat_is_group=is_group_chat(job.chat_type),
             progress=progress,
         )
         reporter.message_id = job.status_message_id
@@ -547,7 +548,7 @@ class JobPipeline:
 
 def destination_of(job: Job) -> Destination:
     """Where the job's answers go."""
-    return Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
+    return Destination(job.chat_id, job.thread_id, job.user_message_id, is_group_chat(job.chat_type))
 
 
 def _kept_videos(workdir: Path) -> list[Path]:
