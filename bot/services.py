@@ -9,6 +9,8 @@ from telegram import Message
 from telegram.ext import ExtBot
 
 from bot.admin_alerts import AdminAlerts
+from bot.defaults_menu import DefaultsMenu
+from bot.frame_fetcher import FrameFetcher
 from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.heartbeat import Heartbeat
 from bot.i18n import Translator
@@ -52,6 +54,8 @@ class Services:
     shop: StarsShop
     alerts: AdminAlerts
     heartbeat: Heartbeat
+    defaults_menu: DefaultsMenu
+    frames: FrameFetcher
 
     @classmethod
     async def create(cls, bot: ExtBot[None], settings: Settings) -> Services:
@@ -152,6 +156,8 @@ class Services:
             shop=StarsShop(settings=settings, payments=payments),
             alerts=alerts,
             heartbeat=Heartbeat(settings.heartbeat_file),
+            defaults_menu=DefaultsMenu(bot=bot, preferences=preferences, settings=settings),
+            frames=FrameFetcher(bot),
         )
 
     async def close(self) -> None:

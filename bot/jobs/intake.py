@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.chats import is_group_chat
 from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import MAX_SEED, ImageInput, validate_request
@@ -19,7 +20,7 @@ from bot.jobs.followups import continuation_model
 from bot.jobs.money import format_usd
 from bot.jobs.runner import JobRunner
 from bot.jobs.stored_request import StoredRequest, dump_request
-from bot.preferences import GROUP_CHAT_TYPES, VideoDefaults
+from bot.preferences import VideoDefaults
 from bot.settings import Settings
 from bot.video_options import VideoOptions
 from storage import (
@@ -119,7 +120,7 @@ class JobIntake:
         """
         saved = None
         if self._preferences is not None:
-            group_id = origin.chat_id if origin.chat_type in GROUP_CHAT_TYPES else None
+            group_id = origin.chat_id if is_group_chat(origin.chat_type) else None
             saved = await self._preferences.for_request(origin.user_id, group_id)
         try:
             built = build_request(

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.chats import is_group_chat
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import Destination
 from bot.jobs.reporter import JobReporter
@@ -64,7 +65,7 @@ class JobRun:
 
 def destination_of(job: Job) -> Destination:
     """Where the job's answers go."""
-    return Destination(job.chat_id, job.thread_id, job.user_message_id, job.chat_type != "private")
+    return Destination(job.chat_id, job.thread_id, job.user_message_id, is_group_chat(job.chat_type))
 
 
 def workdir_of(temp_dir: Path, job_id: str) -> Path:
