@@ -23,7 +23,7 @@ async def test_albums_are_kept_apart_by_chat_and_group() -> None:
         albums.add(1, "g2", "c"),
         albums.add(1, "g1", "d"),
     )
-    assert results == [["a", "d"], ["b"], ["c"], None]
+    assert list(results) == [["a", "d"], ["b"], ["c"], None]
 
 
 async def test_a_finished_album_is_forgotten() -> None:
