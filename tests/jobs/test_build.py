@@ -26,59 +26,60 @@ def build(
     return build_request(parse_video_args(typed), images, default_model=operator_model, generation_mode=mode)
 
 
-# (typed, operator's DEFAULT_MODEL, photo, GENERATION_MODE) -> (model, mode)
-CHOICES: dict[str, tuple[tuple[str, str, FrameImage | None, Mode], tuple[str, Mode]]] = {
-    "operator default": (("a fox", "veo-3.1-fast", None, "sync"), ("veo-3.1-fast", "sync")),
-    "reverse follows the operator's async mode": (
-        ("a fox", "veo-3.1-fast", None, "async"),
-        ("veo-3.1-fast", "async"),
-    ),
-    "operator landscape": (("a fox", "veo-3.1-landscape", None, "sync"), ("veo-3.1-landscape", "sync")),
-    "--portrait turns the operator's landscape model": (
-        ("--portrait a fox", "veo-3.1-landscape", None, "sync"),
-        ("veo-3.1", "sync"),
-    ),
+FAST, LANDSCAPE = "veo-3.1-fast", "veo-3.1-landscape"
+
+# typed, operator's DEFAULT_MODEL, photo, GENERATION_MODE -> model, mode
+CHOICES = {
+    "operator default": ("a fox", FAST, None, "sync", FAST, "sync"),
+    "reverse follows async mode": ("a fox", FAST, None, "async", FAST, "async"),
+    "operator landscape": ("a fox", LANDSCAPE, None, "sync", LANDSCAPE, "sync"),
+    "--portrait turns landscape": ("--portrait a fox", LANDSCAPE, None, "sync", "veo-3.1", "sync"),
     "--fast keeps the orientation": (
-        ("--fast a fox", "veo-3.1-landscape", None, "sync"),
-        ("veo-3.1-landscape-fast", "sync"),
+        "--fast a fox",
+        LANDSCAPE,
+        None,
+        "sync",
+        "veo-3.1-landscape-fast",
+        "sync",
     ),
-    "a portrait photo beats the operator's landscape": (
-        ("a fox", "veo-3.1-landscape", PORTRAIT_PHOTO, "sync"),
-        ("veo-3.1-fl", "sync"),
+    "portrait photo beats landscape": ("a fox", LANDSCAPE, PORTRAIT_PHOTO, "sync", "veo-3.1-fl", "sync"),
+    "--portrait beats the photo": (
+        "--portrait a fox",
+        FAST,
+        LANDSCAPE_PHOTO,
+        "sync",
+        "veo-3.1-fast-fl",
+        "sync",
     ),
-    "typed --portrait beats a landscape photo": (
-        ("--portrait a fox", "veo-3.1-fast", LANDSCAPE_PHOTO, "sync"),
-        ("veo-3.1-fast-fl", "sync"),
-    ),
-    "an -fl default without a photo is text to video": (
-        ("a fox", "veo-3.1-fast-fl", None, "sync"),
-        ("veo-3.1-fast", "sync"),
-    ),
-    "official is always async": (("a fox", OFFICIAL_FAST, None, "sync"), (OFFICIAL_FAST, "async")),
-    "official takes a photo itself": (
-        ("a fox", OFFICIAL_FAST, PORTRAIT_PHOTO, "sync"),
-        (OFFICIAL_FAST, "async"),
-    ),
-    "official --standard": (("--standard a fox", OFFICIAL_FAST, None, "sync"), (OFFICIAL_STANDARD, "async")),
-    "official --fast": (("--fast a fox", OFFICIAL_STANDARD, None, "sync"), (OFFICIAL_FAST, "async")),
-    "typed reverse model with an official operator": (
-        ("--model veo-3.1-landscape a fox", OFFICIAL_FAST, None, "sync"),
-        ("veo-3.1-landscape", "sync"),
-    ),
-    "typed --model is used exactly, whatever the photo": (
-        ("--model veo-3.1-landscape-fast-fl a fox", "veo-3.1-fast", PORTRAIT_PHOTO, "sync"),
-        ("veo-3.1-landscape-fast-fl", "sync"),
+    "-fl default without a photo": ("a fox", "veo-3.1-fast-fl", None, "sync", FAST, "sync"),
+    "official is always async": ("a fox", OFFICIAL_FAST, None, "sync", OFFICIAL_FAST, "async"),
+    "official takes a photo itself": ("a fox", OFFICIAL_FAST, PORTRAIT_PHOTO, "sync", OFFICIAL_FAST, "async"),
+    "official --standard": ("--standard a fox", OFFICIAL_FAST, None, "sync", OFFICIAL_STANDARD, "async"),
+    "official --fast": ("--fast a fox", OFFICIAL_STANDARD, None, "sync", OFFICIAL_FAST, "async"),
+    "typed reverse model": (f"--model {LANDSCAPE} a fox", OFFICIAL_FAST, None, "sync", LANDSCAPE, "sync"),
+    # An explicit --model is used exactly, whatever the photo.
+    "typed model kept": (
+        "--model veo-3.1-landscape-fast-fl a fox",
+        FAST,
+        PORTRAIT_PHOTO,
+        "sync",
+        "veo-3.1-landscape-fast-fl",
+        "sync",
     ),
 }
 
 
-@pytest.mark.parametrize(("given", "expected"), CHOICES.values(), ids=CHOICES.keys())
+@pytest.mark.parametrize(
+    ("typed", "operator_model", "photo", "operator_mode", "model", "mode"),
+    CHOICES.values(),
+    ids=CHOICES.keys(),
+)
 def test_the_model_follows_operator_options_and_photo(
-    given: tuple[str, str, FrameImage | None, Mode], expected: tuple[str, Mode]
+    typed: str, operator_model: str, photo: FrameImage | None, operator_mode: Mode, model: str, mode: Mode
 ) -> None:
-    built = build(*given)
-    assert (built.request.model, built.mode) == expected
-    assert built.spec.id == built.request.model
+    built = build(typed, operator_model, photo, operator_mode)
+    assert (built.request.model, built.mode) == (model, mode)
+    assert built.spec.id == model
 
 
 PORTRAIT_BY_DEFAULT = pytest.mark.xfail(
