@@ -50,8 +50,8 @@ def shared_identity_key(message: Message) -> str | None:
         return "sender-channel"
     if user.id == GROUP_ANONYMOUS_BOT_ID:
         return "sender-anonymous-admin"
-    if user.id == TELEGRAM_SERVICE_ID or message.is_automatic_forward:
-        return "sender-channel"
+    if user.id == TELEGRAM_SERVICE_ID or message.is_automatic_forward or message.sender_chat is not None:
+        return "sender-channel"  # (sender_chat: a member posting on behalf of a channel)
     return None
 
 

@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from bot.context import BotContext
 from bot.jobs.money import format_usd
 from bot.payments import STARS_CURRENCY, RefundOutcome
+from bot.video_options import is_ascii_number
 from handlers.access import is_allowed
 from handlers.admin import admin_asking
 from handlers.common import reply
@@ -52,7 +53,7 @@ async def buy_button(update: Update, context: BotContext) -> None:
         return
     services = context.services
     stars_text = query.data.removeprefix(BUY_CALLBACK_PREFIX)
-    pack = services.shop.pack(int(stars_text)) if stars_text.isdigit() else None
+    pack = services.shop.pack(int(stars_text)) if is_ascii_number(stars_text) else None
     if pack is None or not services.settings.payments_enabled:
         await query.answer(context.t("buy-pack-gone"), show_alert=True)
         return

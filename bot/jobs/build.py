@@ -55,7 +55,7 @@ def build_request(
     orientation = options.orientation or (images[0].orientation if images else None)
     aspect_ratio = None
     if spec.channel is Channel.OFFICIAL:
-        aspect_ratio = ASPECT_RATIOS[orientation or Orientation.LANDSCAPE]
+        aspect_ratio = ASPECT_RATIOS[orientation or Orientation.PORTRAIT]
     request = VideoRequest(
         prompt=options.prompt.strip(),
         model=spec.id,

@@ -100,7 +100,7 @@ async def test_async_mode_and_official_model_deliver_through_tasks(
     creates = gateway.requests_to("/v1/videos", method="POST")
     assert [create.json["model"] for create in creates] == ["veo-3.1-fast", "veo-3.1-fast-generate-preview"]
     assert creates[1].json["duration"] == "4"
-    assert creates[1].json["metadata"]["aspectRatio"] == "16:9"
+    assert creates[1].json["metadata"]["aspectRatio"] == "9:16"  # portrait unless asked otherwise
     assert gateway.requests_to("/v1/chat/completions") == []
     assert len(api.videos_sent(chat)) == 2
 

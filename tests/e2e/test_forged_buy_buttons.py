@@ -7,8 +7,6 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import pytest
-
 from tests.e2e.harness import replying_to
 from tests.e2e.test_odd_inputs import answered, no_internal_failures
 from tests.fakes.bot_api import FakeBotAPI
@@ -16,11 +14,6 @@ from tests.fakes.bot_api import FakeBotAPI
 BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/payments.py buy_button reads the pack with str.isdigit: 'buy:٥٠' sends the 50-Star "
-    "invoice and 'buy:²' raises ValueError in int() (no answer, 'Something went wrong')",
-)
 async def test_forged_pack_buttons_get_an_alert_and_no_invoice(api: FakeBotAPI, bot_with: BotStarter) -> None:
     chat = api.private_chat(user_id=6201)
     async with bot_with(STARS_PACKS="50:0.50"):

@@ -7,12 +7,14 @@ else doing the same, so it must not own a budget or buttons.
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from telegram import Message
 
-from handlers.common import is_group, origin_of, shared_identity_key
+from bot.context import BotContext
+from handlers.common import origin_of, shared_identity_key
 
 PERSON = {"id": 5001, "is_bot": False, "first_name": "Ann", "username": "ann", "language_code": "zh-hans"}
 # The fake senders Telegram puts in `from` for messages sent on behalf of a chat.
@@ -63,11 +65,6 @@ def test_a_person_with_their_own_account_may_start_paid_work(incoming: Message) 
         pytest.param(
             message(SUPERGROUP, sender=SENT_AS_CHANNEL, sender_chat=CHANNEL),
             "sender-channel",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="handlers/common.py: a member posting as a channel (sender_chat set, fake `from` "
-                "136817688) is taken for a person, so all such senders share one budget",
-            ),
             id="sent_as_channel",
         ),
     ],
@@ -83,17 +80,14 @@ def test_senders_that_share_an_account_are_refused_with_a_reason(incoming: Messa
     assert shared_identity_key(incoming) == key
 
 
-@pytest.mark.parametrize(
-    ("chat", "grouped"),
-    [(PRIVATE, False), (GROUP, True), (SUPERGROUP, True), (FORUM, True), (CHANNEL, False)],
-)
-def test_groups_and_supergroups_are_groups_and_channels_are_not(chat: dict[str, Any], grouped: bool) -> None:
-    assert is_group(message(chat)) is grouped
+def asking_in(language: str) -> BotContext:
+    """origin_of reads only the asker's language from the context."""
+    return cast(BotContext, SimpleNamespace(language=language))
 
 
 def test_a_request_in_a_forum_topic_answers_in_that_topic() -> None:
     incoming = message(FORUM, message_thread_id=12, is_topic_message=True)
-    origin = origin_of(incoming, None, "zh")  # type: ignore[arg-type]  # origin_of reads no context
+    origin = origin_of(incoming, asking_in("zh"))
     assert (origin.chat_id, origin.chat_type, origin.thread_id) == (-1005678, "supergroup", 12)
     assert (origin.user_id, origin.message_id, origin.language) == (5001, 77, "zh")
     assert (origin.username, origin.language_code, origin.chat_title) == ("ann", "zh-hans", "Studio")
@@ -102,10 +96,10 @@ def test_a_request_in_a_forum_topic_answers_in_that_topic() -> None:
 
 def test_a_reply_thread_outside_a_forum_is_not_a_topic() -> None:
     # Replies carry message_thread_id in any supergroup; sending into that "thread" would fail.
-    origin = origin_of(message(SUPERGROUP, message_thread_id=12), None, "en")  # type: ignore[arg-type]
+    origin = origin_of(message(SUPERGROUP, message_thread_id=12), asking_in("en"))
     assert origin.thread_id is None
 
 
 def test_a_message_without_a_sender_has_no_origin() -> None:
     with pytest.raises(ValueError):
-        origin_of(message(CHANNEL, sender=None, sender_chat=CHANNEL), None, "en")  # type: ignore[arg-type]
+        origin_of(message(CHANNEL, sender=None, sender_chat=CHANNEL), asking_in("en"))

@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from telegram.constants import InlineKeyboardButtonLimit
 
+from bot.defaults_menu import DONE, RESET, MenuPress, MenuView
 from bot.gateway.catalog import Channel
 from bot.gateway.request import Mode
 from bot.i18n import Translator
 from bot.preferences import Field, UnavailableChoice, VideoDefaults, choose
-from handlers.settings_view import DONE, RESET, MenuPress, MenuView, render_keyboard
+from handlers.settings_view import render_keyboard
 from storage import PreferenceScope
 
 MAX_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)

@@ -82,13 +82,6 @@ def test_the_model_follows_operator_options_and_photo(
     assert built.spec.id == model
 
 
-PORTRAIT_BY_DEFAULT = pytest.mark.xfail(
-    strict=True,
-    reason="bot/jobs/build.py sends Official requests without an orientation as 16:9 (README: default "
-    "portrait; saved 'auto' defaults give 9:16); tests/e2e/test_chats_and_modes.py pins 16:9",
-)
-
-
 @pytest.mark.parametrize(
     ("typed", "operator_model", "photo", "aspect_ratio"),
     [
@@ -98,15 +91,9 @@ PORTRAIT_BY_DEFAULT = pytest.mark.xfail(
         ("--portrait a fox", OFFICIAL_FAST, LANDSCAPE_PHOTO, "9:16"),
         ("a fox", OFFICIAL_FAST, LANDSCAPE_PHOTO, "16:9"),
         ("a fox", OFFICIAL_FAST, PORTRAIT_PHOTO, "9:16"),
-        pytest.param("a fox", OFFICIAL_FAST, None, "9:16", marks=PORTRAIT_BY_DEFAULT, id="official-default"),
-        pytest.param(
-            f"--model {OFFICIAL_STANDARD} a fox",
-            "veo-3.1-fast",
-            None,
-            "9:16",
-            marks=PORTRAIT_BY_DEFAULT,
-            id="typed-official-default",
-        ),
+        # Nothing asked, no photo: portrait, as README promises and as the Reverse defaults are.
+        ("a fox", OFFICIAL_FAST, None, "9:16"),
+        (f"--model {OFFICIAL_STANDARD} a fox", "veo-3.1-fast", None, "9:16"),
     ],
 )
 def test_official_requests_send_the_orientation_asked_for_or_the_photos(

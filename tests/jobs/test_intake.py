@@ -10,7 +10,7 @@ import pytest
 
 from bot.gateway.errors import InvalidRequestError
 from bot.jobs.intake import can_send_again, format_reset, plan_segments
-from bot.jobs.requests import dump_request
+from bot.jobs.stored_request import dump_request
 from storage import Job, JobState
 from tests.jobs.support import built, stored_job
 

@@ -24,14 +24,10 @@ from bot.gateway.errors import (
     VideoNotFoundError,
 )
 from bot.jobs.delivery import Destination
-from bot.jobs.pipeline import (
-    Failure,
-    _chat_unreachable,
-    _kept_videos,
-    _undeliverable_kind,
-    destination_of,
-    failure_from_gateway,
-)
+from bot.jobs.job_run import destination_of
+from bot.jobs.outcomes import Failure, failure_from_gateway
+from bot.jobs.pipeline import _kept_videos, _undeliverable_kind
+from bot.jobs.telling import _chat_unreachable
 from tests.jobs.support import stored_job
 
 # -- failure_from_gateway: the kind picks the text (failure-<kind>), the reason fills it in -----------

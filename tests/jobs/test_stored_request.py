@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.gateway.request import ImageInput, VideoRequest
-from bot.jobs.requests import dump_request, prompt_of, restore_request, segments_of
+from bot.jobs.stored_request import StoredRequest, dump_request
 from tests.fakes.media import make_image
 
 START = make_image(color=(10, 20, 30))
@@ -41,10 +41,11 @@ def stored_images(request: VideoRequest) -> list[tuple[str, bytes]]:
 @pytest.mark.parametrize("request_", REQUESTS.values(), ids=REQUESTS.keys())
 @pytest.mark.parametrize("segments", [1, 3])
 def test_a_stored_request_restores_to_the_same_request(request_: VideoRequest, segments: int) -> None:
-    stored = dump_request(request_, segments=segments)
-    assert restore_request(stored, stored_images(request_)) == request_
-    assert segments_of(stored) == segments
-    assert prompt_of(stored) == request_.prompt
+    stored = StoredRequest.parse(dump_request(request_, segments=segments))
+    assert stored.with_images(stored_images(request_)) == request_
+    assert stored.segments == segments
+    assert stored.chained is (segments > 1)
+    assert stored.prompt == request_.prompt
 
 
 def test_the_json_leaves_the_images_out_and_marks_only_chained_videos() -> None:
@@ -53,20 +54,18 @@ def test_the_json_leaves_the_images_out_and_marks_only_chained_videos() -> None:
     assert "images" not in plain and "segments" not in plain
     assert plain["prompt"] == "the fox jumps" and plain["model"] == "veo-3.1-fast-fl"
     assert json.loads(dump_request(request, segments=2))["segments"] == 2
-    assert restore_request(dump_request(request), []).images == ()
+    assert StoredRequest.parse(dump_request(request)).with_images([]).images == ()
 
 
 def test_images_come_back_in_the_order_given() -> None:
     request = REQUESTS["reverse frames"]
-    swapped = restore_request(dump_request(request), [("image/png", END), ("image/jpeg", START)])
+    stored = StoredRequest.parse(dump_request(request))
+    swapped = stored.with_images([("image/png", END), ("image/jpeg", START)])
     assert [image.data for image in swapped.images] == [END, START]
 
 
 def test_rows_written_before_segments_existed_are_single_clips() -> None:
     old_row = '{"prompt": "a fox", "model": "veo-3.1-fast", "n": 1}'
-    assert segments_of(old_row) == 1
-    assert restore_request(old_row, []) == VideoRequest(prompt="a fox", model="veo-3.1-fast")
-
-
-def test_a_row_without_a_prompt_has_an_empty_one() -> None:
-    assert prompt_of('{"model": "veo-3.1-fast"}') == ""
+    stored = StoredRequest.parse(old_row)
+    assert stored.segments == 1 and not stored.chained
+    assert stored.with_images([]) == VideoRequest(prompt="a fox", model="veo-3.1-fast")
