@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.constants import FAILURES_IN_A_ROW, NOTICE_COOLDOWN_SECONDS
 from bot.logging_setup import SecretRedactor
 
 logger = logging.getLogger(__name__)
 
-#: The same notice is sent at most once in this many seconds; repeats are counted and mentioned next time.
-NOTICE_COOLDOWN_SECONDS = 15 * 60
-#: Jobs failing in a row for the same upstream reason before the admins hear of it.
-FAILURES_IN_A_ROW = 3
 #: Gateway error kinds that point at the operator's account or the gateway, with what to check.
 UPSTREAM_TROUBLE = {
     "authentication": "the gateway refuses APIYI_API_KEY: check the key in the APIYI console and in .env.",

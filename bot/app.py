@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 import handlers
+from bot.constants import BOOTSTRAP_RETRIES, SHUTDOWN_GRACE_SECONDS
 from bot.context import BotContext, BotData
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.logging_setup import configure_logging
@@ -37,10 +38,6 @@ ADMIN_COMMANDS = ("grant", "stats")
 # setMyDescription and setMyShortDescription accept at most this many characters.
 MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
-SHUTDOWN_GRACE_SECONDS = 10.0
-# Start-up calls to Telegram (getMe, setWebhook/deleteWebhook) are retried with growing pauses (1.5 s, 2.3 s,
-# ... about 30 s in all), so a short network outage at start does not stop the bot.
-BOOTSTRAP_RETRIES = 6
 
 
 def build_application(settings: Settings, *, telegram_limits: TelegramLimits | None = None) -> BotApplication:

@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-#: The bot beats every 15 s (bot/heartbeat.py); this allows for a few missed beats under load.
-DEFAULT_MAX_AGE_SECONDS = 90.0
+from bot.constants import DEFAULT_MAX_AGE_SECONDS
 
 
 def heartbeat_age(path: Path, *, now: float | None = None) -> float | None:

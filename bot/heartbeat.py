@@ -9,9 +9,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from bot.constants import HEARTBEAT_INTERVAL_SECONDS
 
-HEARTBEAT_INTERVAL_SECONDS = 15.0
+logger = logging.getLogger(__name__)
 
 
 class Heartbeat:

@@ -17,13 +17,13 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from bot.constants import SERVER_CLOSE_TIMEOUT_SECONDS
 from storage import Database, JobState, Period, Stats, collect_stats
 
 logger = logging.getLogger(__name__)
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 METRIC_PREFIX = "veo_bot_"
-SERVER_CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class JobCounts(Protocol):

@@ -18,6 +18,7 @@ from typing import Literal
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
+from bot.constants import INVOICE_VALID_SECONDS
 from bot.settings import Settings, StarsPack
 from storage import PaymentStore
 from storage.payments import Credited, RefundReady, RefundStart
@@ -26,8 +27,6 @@ logger = logging.getLogger(__name__)
 
 STARS_CURRENCY = "XTR"
 PAYLOAD_VERSION = "s1"
-#: An invoice can be paid this long after /buy sent it; older ones are refused at checkout.
-INVOICE_VALID_SECONDS = 24 * 3600
 _MAC_BYTES = 16
 _KEY_LABEL = b"veo-bot/stars-invoice-payload/v1"
 

@@ -18,14 +18,11 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.constants import MAX_FINAL_ATTEMPTS, MAX_FINAL_FLOOD_WAITS, MAX_REMEMBERED_CLOSED, STOP_TIMEOUT
 from bot.pacing.pacer import Priority, TelegramPacer, Turn
 
 logger = logging.getLogger(__name__)
 
-MAX_FINAL_ATTEMPTS = 6  # network failures tolerated while writing a final state (about 30 s of backoff)
-MAX_FINAL_FLOOD_WAITS = 20  # RetryAfter answers tolerated while writing a final state
-MAX_REMEMBERED_CLOSED = 4096  # finished or vanished messages remembered so late updates stay ignored
-STOP_TIMEOUT = 10.0
 
 # Substrings of Telegram's error descriptions, compared in lower case.
 _NOT_MODIFIED = "message is not modified"

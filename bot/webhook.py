@@ -21,10 +21,10 @@ from telegram.ext import ExtBot, Updater
 from tornado.http1connection import HTTP1Connection
 from tornado.httpserver import HTTPServer
 
+from bot.constants import MAX_UPDATE_BYTES
+
 logger = logging.getLogger(__name__)
 
-# Telegram's updates are a few KB; 1 MiB leaves room for the largest message with entities and a poll.
-MAX_UPDATE_BYTES = 1024 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 

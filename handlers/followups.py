@@ -9,6 +9,7 @@ import time
 from telegram import CallbackQuery, Update
 
 from bot.chats import is_group_chat
+from bot.constants import DOUBLE_TAP_WINDOW_SECONDS
 from bot.context import BotContext
 from bot.jobs.delivery import Destination
 from bot.jobs.followups import decode
@@ -17,8 +18,6 @@ from bot.jobs.stored_request import StoredRequest
 from bot.user_errors import UserFacingError
 from handlers.common import answer_alert
 from storage import Job
-
-DOUBLE_TAP_WINDOW_SECONDS = 30
 
 
 async def followup_button(update: Update, context: BotContext) -> None:

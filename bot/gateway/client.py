@@ -19,6 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from bot.constants import CONTENT_ATTEMPTS, CONTENT_RETRY_DELAY, MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES
 from bot.gateway.catalog import Channel, ModelSpec, get_model
 from bot.gateway.catalog import UnknownModelError as _UnknownModel
 from bot.gateway.download import TruncatedDownloadError, save_response
@@ -45,11 +46,6 @@ from bot.gateway.sse import StreamParser
 
 logger = logging.getLogger(__name__)
 
-#: /content may answer 400 for a few seconds right after `completed`: the docs retry every 4 s, 5 tries.
-CONTENT_ATTEMPTS = 5
-CONTENT_RETRY_DELAY = 4.0
-MAX_ERROR_BODY_BYTES = 64 * 1024
-MAX_JSON_BODY_BYTES = 1024 * 1024
 PROMPT_PREVIEW_CHARS = 40
 
 T = TypeVar("T")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.constants import MAX_LINE_CHARS
 from bot.gateway.errors import (
     ContentPolicyError,
     GatewayError,
@@ -29,9 +30,6 @@ _NO_VIDEO = "stream ended without a video"
 _GENERIC_FAILURE = "generation failed"
 # A "line" of text that never ends is handled anyway once it grows this long.
 _MAX_PENDING_TEXT = 64 * 1024
-#: The longest line of the stream the decoder accepts. Every documented event is under 1 KB; a whole
-#: chat completion sent as one line (n = 4, long signed URLs) stays under 10 KB.
-MAX_LINE_CHARS = 1024 * 1024
 
 # How far back from new text a percentage (and the URL it may sit in) is looked for.
 _PROGRESS_LOOKBACK = 256

@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-Item = TypeVar("Item")
+from bot.constants import ALBUM_QUIET_SECONDS
 
-ALBUM_QUIET_SECONDS = 1.0
+Item = TypeVar("Item")
 
 
 @dataclass

@@ -27,6 +27,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.constants import MAX_DELIVERY_BACKOFF
 from bot.media.info import VideoInfo
 from bot.pacing.pacer import Priority, TelegramPacer, Turn
 from bot.telegram_text import truncate_utf16, utf16_units
@@ -38,7 +39,6 @@ UPLOAD_LIMIT_BYTES = int(FileSizeLimit.FILESIZE_UPLOAD)
 FIT_TARGET_BYTES = UPLOAD_LIMIT_BYTES - 512 * 1024
 # Units kept free under Telegram's caption limit, in case its count differs from ours by a little.
 CAPTION_MARGIN = 24
-MAX_DELIVERY_BACKOFF = 60.0
 
 # Substrings of Telegram's error descriptions, compared in lower case.
 _CAPTION_TOO_LONG = "caption is too long"

@@ -8,9 +8,10 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.chats import is_group_chat
+from bot.constants import MAX_SEGMENTS, RESULT_VALIDITY
 from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import MAX_SEED, ImageInput, validate_request
@@ -39,9 +40,6 @@ from storage import (
 )
 
 logger = logging.getLogger(__name__)
-
-# Chained clips in one /extend video (5 x 8 s = 40 s).
-MAX_SEGMENTS = 5
 
 
 @dataclass(frozen=True)
@@ -319,7 +317,6 @@ def format_reset(moment: datetime) -> str:
 
 # Failures after the clip was made: Telegram did not take it. Its result stays valid upstream for a day.
 SENT_AGAIN_KINDS = frozenset({"upload_failed", "undeliverable", "no_rights"})
-RESULT_VALIDITY = timedelta(hours=23)
 
 
 def can_send_again(job: Job) -> bool:

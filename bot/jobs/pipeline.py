@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.admin_alerts import AdminAlerts
+from bot.constants import MAX_PARALLEL_UPLOADS
 from bot.gateway.client import VideoGateway
 from bot.gateway.errors import GatewayError
 from bot.gateway.events import TaskStatus, VideoReady
@@ -38,9 +39,6 @@ from bot.progress import PhaseChanged, TaskPolled, Tick
 from storage import IllegalTransition, JobState, JobStore
 
 logger = logging.getLogger(__name__)
-
-# Uploads stream from disk, so this bounds sockets and CPU, not memory.
-MAX_PARALLEL_UPLOADS = 8
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.constants import (
+    IMAGE_RETENTION,
+    LOCAL_RETRY_FIRST_SECONDS,
+    LOCAL_RETRY_MAX_SECONDS,
+    MAINTENANCE_INTERVAL_SECONDS,
+    NOTIFY_RETRY_SECONDS,
+    TYPICAL_GENERATION_SECONDS,
+)
 from bot.i18n import Translator
 from bot.jobs.job_run import JobRun, job_id_of_workdir
 from bot.jobs.outcomes import Failure, Outcome
@@ -26,17 +34,6 @@ from storage import Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
 
-MAINTENANCE_INTERVAL_SECONDS = 3600.0
-# How often users who could not be told an outcome yet (Telegram unreachable) are tried again.
-NOTIFY_RETRY_SECONDS = 15.0
-# A job held up by local trouble (full disk, locked database) runs again after this pause, doubling.
-LOCAL_RETRY_FIRST_SECONDS = 5.0
-LOCAL_RETRY_MAX_SECONDS = 300.0
-# Input photos of finished jobs are kept this long so "Try again" can reuse them.
-IMAGE_RETENTION = timedelta(days=1)
-# Phases that end within seconds (the last two only write the final status); shutdown waits for them.
-# A typical generation (fast models 30-60 s, standard 1-2 min), for the wait shown to queued jobs.
-TYPICAL_GENERATION_SECONDS = 75.0
 # Recorded states whose step ends within seconds: shutdown lets them finish.
 SHORT_STEPS = (JobState.DOWNLOADING, JobState.UPLOADING)
 

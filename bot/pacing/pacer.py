@@ -26,14 +26,11 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.constants import FORGET_IDLE_CHATS_AT, MAX_ANSWER_RETRY_WAIT
 from bot.pacing.window import SlidingWindow, TelegramLimits
 
 logger = logging.getLogger(__name__)
 
-# A first answer that hit flood control is sent again once when the wait is at most this long.
-MAX_ANSWER_RETRY_WAIT = 30.0
-# Chats with nothing left to count are forgotten once this many are known (keeps memory flat).
-FORGET_IDLE_CHATS_AT = 512
 
 # Methods that post or change messages: these are what Telegram rate-limits (chat actions are not).
 _COUNTED_PREFIXES = ("send", "editMessage", "copyMessage", "forwardMessage")

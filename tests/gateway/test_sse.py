@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.constants import MAX_LINE_CHARS
 from bot.gateway import sse
 from bot.gateway.errors import (
     APIConnectionError,
@@ -17,7 +18,7 @@ from bot.gateway.errors import (
     StreamLineTooLongError,
 )
 from bot.gateway.events import Progress, StreamEvent, VideoReady
-from bot.gateway.sse import MAX_LINE_CHARS, SSEDecoder, StreamParser, parse_stream
+from bot.gateway.sse import SSEDecoder, StreamParser, parse_stream
 
 URL = "https://veo-video.gptkey.asia/assets/flow/abc123.mp4"
 
