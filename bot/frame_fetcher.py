@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.constants import FileSizeLimit
 
-from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
 from bot.media.errors import ImageError, MediaError
 from bot.media.images import prepare_image
@@ -60,5 +59,4 @@ class FrameFetcher:
             raise ImageProblem(f"image-error-{err.code}") from err
         except MediaError as err:
             raise ImageProblem(f"image-error-{err.code}") from err
-        orientation = Orientation.LANDSCAPE if prepared.width > prepared.height else Orientation.PORTRAIT
-        return FrameImage(data=prepared.data, mime_type=prepared.mime_type, orientation=orientation)
+        return FrameImage(data=prepared.data, mime_type=prepared.mime_type, orientation=prepared.orientation)

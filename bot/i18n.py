@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from fluent.runtime import FluentBundle, FluentResource
 
@@ -12,6 +13,12 @@ logger = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = ("en", "zh")
+
+
+class Translate(Protocol):
+    """Formats a Fluent key in the reader's language, e.g. `functools.partial(translator, "zh")`."""
+
+    def __call__(self, key: str, /, **args: object) -> str: ...
 
 
 class Translator:

@@ -10,9 +10,10 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from bot.gateway.events import Progress, VideoReady
+from bot.i18n import Translate
 
 Phase = Literal["queued", "submitting", "generating", "downloading", "uploading", "delivered", "failed"]
 
@@ -27,11 +28,11 @@ _PHASE_ORDER: tuple[Phase, ...] = (
 )
 
 BAR_CELLS = 10
-# Bounds on the variable parts, so that even fully escaped ("&" -> "&amp;") the message stays far
-# below Telegram's 4096 characters.
-MAX_PROMPT_CHARS = 300
-MAX_REASON_CHARS = 350
-MAX_MODEL_CHARS = 40
+# How much of the variable parts the status message shows, so that even fully escaped
+# ("&" -> "&amp;") the message stays far below Telegram's 4096 characters.
+PROMPT_SHOWN_CHARS = 300
+REASON_SHOWN_CHARS = 350
+MODEL_SHOWN_CHARS = 40
 COARSE_STEPS = 3
 
 # Upstream task statuses (see bot.gateway.events.TaskState) that mean "still waiting" or "done".
@@ -190,26 +191,20 @@ _ICONS: dict[Phase, str] = {
 }
 
 
-class Translate(Protocol):
-    """Formats a Fluent key in the reader's language, e.g. `functools.partial(translator, "zh")`."""
-
-    def __call__(self, key: str, /, **args: object) -> str: ...
-
-
 def render(progress: JobProgress, translate: Translate) -> str:
     """The status message for `progress` as Telegram HTML (parse_mode HTML), always within limits."""
     count = progress.videos_total
     lines: list[str]
     if progress.phase == "failed":
-        lines = [f"❌ {_escape(_failure_text(progress, translate), MAX_REASON_CHARS)}"]
+        lines = [f"❌ {_escape(_failure_text(progress, translate), REASON_SHOWN_CHARS)}"]
     else:
         title_count = (progress.videos_ready or count) if progress.phase == "delivered" else count
         title = translate(f"progress-title-{progress.phase}", count=title_count)
         lines = [f"{_ICONS[progress.phase]} <b>{_escape(title)}</b>"]
     prompt = " ".join(progress.prompt.split())
     if prompt:
-        lines.append(f"<i>{_escape(prompt, MAX_PROMPT_CHARS)}</i>")
-    model = progress.model[:MAX_MODEL_CHARS]
+        lines.append(f"<i>{_escape(prompt, PROMPT_SHOWN_CHARS)}</i>")
+    model = progress.model[:MODEL_SHOWN_CHARS]
     lines.append(_escape(translate("progress-model-line", model=model, count=count)))
     lines.extend(_status_lines(progress, translate))
     return "\n".join(lines)

@@ -19,6 +19,11 @@ class Orientation(StrEnum):
     PORTRAIT = "portrait"
     LANDSCAPE = "landscape"
 
+    @classmethod
+    def of(cls, width: int, height: int) -> Orientation:
+        """Landscape when wider than tall; a square counts as portrait, the bot's default 9:16."""
+        return cls.LANDSCAPE if width > height else cls.PORTRAIT
+
 
 ASPECT_RATIOS = {Orientation.PORTRAIT: "9:16", Orientation.LANDSCAPE: "16:9"}
 

@@ -69,8 +69,7 @@ class FollowUpActions:
             except MediaError as err:
                 raise FollowUpProblem("followup-no-video") from err
         with Image.open(io.BytesIO(data)) as image:
-            landscape = image.width > image.height
-        orientation = Orientation.LANDSCAPE if landscape else Orientation.PORTRAIT
+            orientation = Orientation.of(image.width, image.height)
         return FrameImage(data=data, mime_type="image/jpeg", orientation=orientation)
 
     async def chain(self, job: Job) -> Chain:

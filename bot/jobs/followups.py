@@ -6,7 +6,6 @@ button keeps working after a restart: everything else is read from the job ledge
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -14,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.gateway.catalog import Channel, ModelSpec, Orientation, get_model, resolve_model
+from bot.i18n import Translate
 from bot.jobs.money import format_usd
 from bot.video_options import is_ascii_number
 
@@ -70,9 +70,6 @@ def continuation_model(spec: ModelSpec) -> ModelSpec:
         fast=spec.fast,
         has_images=True,
     )
-
-
-Translate = Callable[..., str]
 
 
 def followup_keyboard(

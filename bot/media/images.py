@@ -13,6 +13,7 @@ from typing import Literal
 
 from PIL import ExifTags, Image, ImageCms, ImageOps, features
 
+from bot.gateway.catalog import Orientation
 from bot.media.errors import ImageError
 
 __all__ = [
@@ -21,15 +22,12 @@ __all__ = [
     "MIN_SIDE",
     "ImageError",
     "MimeType",
-    "Orientation",
     "PreparedImage",
-    "image_orientation",
     "prepare_image",
 ]
 
 logger = logging.getLogger(__name__)
 
-Orientation = Literal["portrait", "landscape"]
 MimeType = Literal["image/jpeg", "image/png", "image/webp"]
 
 #: Telegram lets bots download files up to 20 MB, so nothing larger can reach us anyway.
@@ -68,13 +66,8 @@ class PreparedImage:
 
     @property
     def orientation(self) -> Orientation:
-        """Landscape when wider than tall, otherwise portrait (see image_orientation)."""
-        return image_orientation(self.width, self.height)
-
-
-def image_orientation(width: int, height: int) -> Orientation:
-    """Landscape when wider than tall; a square counts as portrait, the bot's default 9:16."""
-    return "landscape" if width > height else "portrait"
+        """Landscape when wider than tall, otherwise portrait."""
+        return Orientation.of(self.width, self.height)
 
 
 def prepare_image(

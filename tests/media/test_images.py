@@ -6,11 +6,11 @@ import os
 import pytest
 from PIL import Image
 
+from bot.gateway.catalog import Orientation
 from bot.media.images import (
     MAX_INPUT_BYTES,
     ImageError,
     PreparedImage,
-    image_orientation,
     prepare_image,
 )
 from tests.fakes.media import make_image
@@ -341,4 +341,4 @@ def test_an_allow_list_without_writable_formats_is_a_programming_error() -> None
     [(1920, 1080, "landscape"), (1080, 1920, "portrait"), (512, 512, "portrait")],
 )
 def test_orientation(width: int, height: int, expected: str) -> None:
-    assert image_orientation(width, height) == expected
+    assert Orientation.of(width, height) == expected
