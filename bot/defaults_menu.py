@@ -12,8 +12,8 @@ from telegram.error import TelegramError
 
 from bot.chats import is_group_chat
 from bot.gateway.request import Mode
-from bot.preferences import Field, UnavailableChoice, VideoDefaults, choose
 from bot.settings import Settings
+from bot.video_defaults import Field, UnavailableChoice, VideoDefaults, choose
 from bot.video_options import is_ascii_number
 from storage import PreferenceScope, PreferenceStore, PreferenceValues
 

@@ -26,7 +26,7 @@ from bot.metrics import OpsMetrics, PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
 from bot.payments import StarsShop
 from bot.settings import Settings
-from bot.status_board import StatusBoard
+from bot.status.board import StatusBoard
 from storage import Database, JobStore, PaymentStore, PreferenceStore, QuotaLedger, UserStore
 
 

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.defaults_menu import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
-from bot.jobs.followups import CALLBACK_PREFIX as FOLLOW_UP_PREFIX
+from bot.jobs.followup_buttons import CALLBACK_PREFIX as FOLLOW_UP_PREFIX
 from handlers.access import enforce_allow_lists
 from handlers.admin import grant_command, stats_command
 from handlers.cancel import cancel_command

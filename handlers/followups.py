@@ -12,7 +12,7 @@ from bot.chats import is_group_chat
 from bot.constants import DOUBLE_TAP_WINDOW_SECONDS
 from bot.context import BotContext
 from bot.jobs.delivery import Destination
-from bot.jobs.followups import decode
+from bot.jobs.followup_buttons import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.stored_request import StoredRequest
 from bot.user_errors import UserFacingError

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.defaults_menu import DONE, RESET, MenuPress, MenuView
 from bot.i18n import Translator
 from bot.jobs.money import format_usd
-from bot.preferences import Field, menu_choices
+from bot.video_defaults import Field, menu_choices
 
 # Rows of the keyboard, top to bottom; each row's buttons come from menu_choices.
 _ROWS = (Field.ORIENTATION, Field.SPEED, Field.CHANNEL, Field.SECONDS, Field.RESOLUTION, Field.COUNT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.defaults_menu import CALLBACK_PREFIX, DONE, RESET, MenuPress
-from bot.preferences import Field
+from bot.video_defaults import Field
 
 MAX_CALLBACK_DATA_BYTES = 64
 

@@ -22,8 +22,8 @@ from bot.gateway.errors import GatewayError
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES, Translator
 from bot.media.errors import ImageErrorCode
 from bot.payments import CheckoutRefusal
-from bot.progress import Phase
 from bot.settings import Settings
+from bot.status.progress import Phase
 from storage.models import RefusalReason
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from bot.gateway.catalog import Channel, Orientation
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import Mode
 from bot.jobs.build import FrameImage, build_request
-from bot.preferences import (
+from bot.video_defaults import (
     Field,
     OrientationChoice,
     Speed,

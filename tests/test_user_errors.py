@@ -8,8 +8,8 @@ import pickle
 from bot.frame_fetcher import ImageProblem
 from bot.i18n import Translator
 from bot.jobs.followup_actions import FollowUpProblem
-from bot.preferences import UnavailableChoice
 from bot.user_errors import UserFacingError
+from bot.video_defaults import UnavailableChoice
 from bot.video_options import OptionError
 
 

@@ -9,7 +9,7 @@ from bot.gateway.catalog import ASPECT_RATIOS, Channel, ModelSpec, Orientation, 
 from bot.gateway.catalog import UnknownModelError as _UnknownModel
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import ImageInput, Mode, VideoRequest, validate_request
-from bot.preferences import VideoDefaults, apply_defaults
+from bot.video_defaults import VideoDefaults, apply_defaults
 from bot.video_options import VideoOptions
 
 

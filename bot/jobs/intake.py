@@ -17,12 +17,12 @@ from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import MAX_SEED, ImageInput, validate_request
 from bot.i18n import Translator
 from bot.jobs.build import BuiltRequest, FrameImage, build_request
-from bot.jobs.followups import continuation_model
+from bot.jobs.followup_buttons import continuation_model
 from bot.jobs.money import format_usd
 from bot.jobs.runner import JobRunner
 from bot.jobs.stored_request import StoredRequest, dump_request
-from bot.preferences import VideoDefaults
 from bot.settings import Settings
+from bot.video_defaults import VideoDefaults
 from bot.video_options import VideoOptions
 from storage import (
     Duplicate,

@@ -9,10 +9,10 @@ from pathlib import Path
 from bot.chats import is_group_chat
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.jobs.delivery import Destination
-from bot.jobs.reporter import JobReporter
 from bot.jobs.stored_request import StoredRequest
-from bot.progress import JobProgress
-from bot.status_board import StatusBoard
+from bot.status.board import StatusBoard
+from bot.status.progress import JobProgress
+from bot.status.reporter import JobReporter
 from storage import Job
 
 #: Each job keeps its downloads in `TEMP_DIR/job-<id>/` until it finishes (the folder outlives a restart).

@@ -27,15 +27,15 @@ from bot.jobs.delivery import (
     caption_html,
     prepare_for_upload,
 )
-from bot.jobs.followups import continuation_model
+from bot.jobs.followup_buttons import continuation_model
 from bot.jobs.job_run import JobRun, workdir_of
 from bot.jobs.outcomes import Failure, Outcome, failure_from_gateway
-from bot.jobs.reporter import ChainPartReporter, ProgressSink
 from bot.jobs.telling import OutcomeTeller
 from bot.media.errors import MediaError
 from bot.metrics import PrometheusMetrics
 from bot.pacing.pacer import VideoReservation
-from bot.progress import PhaseChanged, TaskPolled, Tick
+from bot.status.progress import PhaseChanged, TaskPolled, Tick
+from bot.status.reporter import ChainPartReporter, ProgressSink
 from storage import IllegalTransition, JobState, JobStore
 
 logger = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from bot.jobs.stored_request import StoredRequest
 from bot.jobs.telling import OutcomeTeller
 from bot.metrics import PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
-from bot.progress import PhaseChanged
-from bot.status_board import StatusBoard
+from bot.status.board import StatusBoard
+from bot.status.progress import PhaseChanged
 from storage import Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.i18n import Translator
-from bot.jobs.followups import FollowUp, followup_keyboard
+from bot.jobs.followup_buttons import FollowUp, followup_keyboard
 from bot.jobs.job_run import JobRun
 from bot.jobs.outcomes import Failure, Outcome
-from bot.progress import Failed, PhaseChanged
+from bot.status.progress import Failed, PhaseChanged
 from storage import JobStore
 
 logger = logging.getLogger(__name__)

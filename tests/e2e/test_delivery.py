@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from bot.jobs.followups import FollowUp
+from bot.jobs.followup_buttons import FollowUp
 from storage import Database, JobState
 from tests.e2e.bot_process import all_jobs
 from tests.fakes.bot_api import FakeBotAPI

@@ -11,7 +11,7 @@ from bot.defaults_menu import DONE, RESET, MenuPress, MenuView
 from bot.gateway.catalog import Channel
 from bot.gateway.request import Mode
 from bot.i18n import Translator
-from bot.preferences import Field, UnavailableChoice, VideoDefaults, choose
+from bot.video_defaults import Field, UnavailableChoice, VideoDefaults, choose
 from handlers.settings_view import render_keyboard
 from storage import PreferenceScope
 

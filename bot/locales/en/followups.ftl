@@ -1,4 +1,4 @@
-# Buttons under a delivered video (bot/jobs/followups.py, handlers/followups.py)
+# Buttons under a delivered video (bot/jobs/followup_buttons.py, handlers/followups.py)
 followup-again = 🔁 Again · { $price }
 followup-vary-count = 🎲 ×{ $count } · { $price }
 followup-continue = ➡️ Continue · { $price }

@@ -1,4 +1,4 @@
-# The live status message of a video job (bot/progress.py). Plain text: the code adds icons and HTML.
+# The live status message of a video job (bot/status/progress.py). Plain text: the code adds icons and HTML.
 
 progress-title-queued = Waiting to start
 progress-title-submitting = Sending your request

@@ -1,4 +1,4 @@
-# 视频下方的按钮 (bot/jobs/followups.py, handlers/followups.py)
+# 视频下方的按钮 (bot/jobs/followup_buttons.py, handlers/followups.py)
 followup-again = 🔁 再来一次 · { $price }
 followup-vary-count = 🎲 ×{ $count } · { $price }
 followup-continue = ➡️ 继续 · { $price }

@@ -1,4 +1,4 @@
-# 视频任务的实时状态消息（bot/progress.py）。纯文本：图标和 HTML 由代码添加。
+# 视频任务的实时状态消息（bot/status/progress.py）。纯文本：图标和 HTML 由代码添加。
 
 progress-title-queued = 等待开始
 progress-title-submitting = 正在提交请求

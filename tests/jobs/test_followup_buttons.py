@@ -11,7 +11,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.gateway.catalog import MODELS, get_model
 from bot.i18n import Translator
-from bot.jobs.followups import FollowUp, can_vary, continuation_model, decode, followup_keyboard
+from bot.jobs.followup_buttons import FollowUp, can_vary, continuation_model, decode, followup_keyboard
 
 JOB_ID = "0123456789"  # what the ledger makes: 10 hex characters
 MAX_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # 64

@@ -17,7 +17,7 @@ from telegram.ext import ExtBot
 
 from bot.pacing.pacer import TelegramPacer
 from bot.pacing.window import TelegramLimits
-from bot.status_board import StatusBoard
+from bot.status.board import StatusBoard
 from tests.fakes.bot_api import FakeBotAPI, FloodLimits
 from tests.fakes.bot_api_calls import CallRecord
 
@@ -367,7 +367,7 @@ async def test_a_refused_update_is_dropped_without_logging_its_text(
     message = await live.message()
     board = quick(live)
     await board.start()
-    with caplog.at_level(logging.INFO, logger="bot.status_board"):
+    with caplog.at_level(logging.INFO, logger="bot.status.board"):
         board.update(CHAT, message, "<b>secret prompt")
         await wait_idle()
         assert await board.finish(CHAT, message, "<b>fine</b>")

@@ -12,8 +12,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot.gateway.events import Progress, VideoReady
 from bot.i18n import Translator
-from bot.progress import JobProgress, PhaseChanged, ProgressEvent, Tick, accumulate, render
-from bot.status_board import StatusBoard
+from bot.status.board import StatusBoard
+from bot.status.progress import JobProgress, PhaseChanged, ProgressEvent, Tick, accumulate, render
 
 
 class ProgressSink(Protocol):

@@ -11,7 +11,7 @@ import pytest
 
 from bot.gateway.events import Progress, VideoReady
 from bot.i18n import Translator
-from bot.progress import (
+from bot.status.progress import (
     Failed,
     JobProgress,
     PhaseChanged,
