@@ -46,8 +46,7 @@ from telegram.ext import (
 )
 
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, FloodLimits
-from tests.fakes.bot_api_html import parse_html
-from tests.fakes.bot_api_spec import BotApiSpec
+from tests.fakes.bot_api.rules import BotApiSpec, parse_html
 from tests.fakes.media import make_image, mp4_bytes
 
 pytestmark = [
@@ -103,7 +102,7 @@ async def stop_polling(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def test_valid_calls_return_real_objects_and_update_state(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat(user_id=501, first_name="Ann")
+    chat = api.users.private_chat(user_id=501, first_name="Ann")
     me = await bot.get_me()
     sent = await bot.send_message(chat.id, "<b>Ready</b> to go", parse_mode="HTML", reply_markup=BUTTONS)
     second = await bot.send_message(chat.id, "next", reply_parameters=ReplyParameters(sent.message_id))
@@ -113,7 +112,7 @@ async def test_valid_calls_return_real_objects_and_update_state(api: FakeBotAPI,
     assert sent.text == "Ready to go" and sent.entities[0].type == "bold" and sent.entities[0].length == 5
     assert sent.from_user is not None and sent.from_user.id == me.id and sent.chat.id == chat.id
     assert second.reply_to_message is not None and second.reply_to_message.message_id == 1
-    state = api.bot_messages_in(chat)
+    state = api.state.bot_messages_in(chat)
     assert [m.text for m in state] == ["Ready to go", "next"]
     assert state[0].callback_data == ["again"] and state[1].reply_to == 1
 
@@ -135,7 +134,7 @@ async def test_wrong_token_is_401(api: FakeBotAPI) -> None:
 
 
 async def test_missing_wrong_and_unknown_parameters_are_400(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     with pytest.raises(BadRequest, match=r'(?i)parameter "text" is required'):
         await bot.do_api_request("sendMessage", api_kwargs={"chat_id": chat.id})
     with pytest.raises(BadRequest, match=r"(?i)message_thread_id"):
@@ -146,11 +145,11 @@ async def test_missing_wrong_and_unknown_parameters_are_400(api: FakeBotAPI, bot
         await bot.do_api_request(
             "sendMessage", api_kwargs={"chat_id": chat.id, "text": "x", "disable_notification": "maybe"}
         )
-    assert api.messages(chat) == []
+    assert api.state.messages(chat) == []
 
 
 async def test_nested_objects_are_checked_against_types(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     no_text = {"inline_keyboard": [[{"callback_data": "x"}]]}
     with pytest.raises(BadRequest, match=r'(?i)required field "text"'):
         await bot.do_api_request(
@@ -179,7 +178,7 @@ async def test_nested_objects_are_checked_against_types(api: FakeBotAPI, bot: Bo
 
 
 async def test_json_and_form_bodies_are_accepted(api: FakeBotAPI) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     url = f"{api.base_url}{TOKEN}/sendMessage"
     markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
     async with httpx.AsyncClient() as client:
@@ -197,7 +196,7 @@ async def test_json_and_form_bodies_are_accepted(api: FakeBotAPI) -> None:
 
 
 async def test_text_and_caption_limits(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     await bot.send_message(chat.id, "a" * 4096)
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(chat.id, "a" * 4097)
@@ -212,7 +211,7 @@ async def test_text_and_caption_limits(api: FakeBotAPI, bot: Bot) -> None:
 
 
 async def test_broken_html_is_rejected_and_escaped_html_passes(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities: Can't find end tag"):
         await bot.send_message(chat.id, "<b>unclosed", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r'(?i)Unsupported start tag "div"'):
@@ -247,7 +246,7 @@ def test_html_parser_matches_telegram_offsets() -> None:
 
 
 async def test_edit_rules(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     sent = await bot.send_message(chat.id, "Working…", reply_markup=BUTTONS)
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("Working…", chat.id, sent.message_id, reply_markup=BUTTONS)
@@ -256,17 +255,17 @@ async def test_edit_rules(api: FakeBotAPI, bot: Bot) -> None:
         await bot.edit_message_text("x", chat.id, 999)
     with pytest.raises(BadRequest, match=r"(?i)there is no caption"):
         await bot.edit_message_caption(chat.id, sent.message_id, caption="c")
-    user_message = api.send_text(chat, None, "hello")
+    user_message = api.users.send_text(chat, None, "hello")
     with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
         await bot.edit_message_text("x", chat.id, user_message["message_id"])
 
     assert isinstance(edited, type(sent)) and edited.edit_date is not None
-    state = api.message(chat, sent.message_id)
+    state = api.state.message(chat, sent.message_id)
     assert state is not None and state.text == "Done" and state.reply_markup is None and state.edit_count == 1
 
 
 async def test_delete_and_reply_rules(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     sent = await bot.send_message(chat.id, "bye")
     assert await bot.delete_message(chat.id, sent.message_id)
     with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
@@ -276,18 +275,20 @@ async def test_delete_and_reply_rules(api: FakeBotAPI, bot: Bot) -> None:
     lenient = ReplyParameters(sent.message_id, allow_sending_without_reply=True)
     unreplied = await bot.send_message(chat.id, "x", reply_parameters=lenient)
     assert unreplied.reply_to_message is None
-    assert [m.message_id for m in api.messages(chat, include_deleted=True) if m.deleted] == [sent.message_id]
+    assert [m.message_id for m in api.state.messages(chat, include_deleted=True) if m.deleted] == [
+        sent.message_id
+    ]
 
 
 async def test_topics_only_in_forums(api: FakeBotAPI, bot: Bot) -> None:
-    plain = api.group(-1001, "Plain")
-    forum = api.group(-1002, "Forum", forum=True)
-    alice = api.user(7, "Alice")
-    topic = api.create_topic(forum, "Videos")
+    plain = api.users.group(-1001, "Plain")
+    forum = api.users.group(-1002, "Forum", forum=True)
+    alice = api.users.user(7, "Alice")
+    topic = api.users.create_topic(forum, "Videos")
     with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
         await bot.send_message(plain.id, "x", message_thread_id=topic)
     in_topic = await bot.send_message(forum.id, "x", message_thread_id=topic)
-    asked = api.send_text(forum, alice, "/video cats", thread_id=topic)
+    asked = api.users.send_text(forum, alice, "/video cats", thread_id=topic)
     answer = await bot.send_message(forum.id, "ok", reply_parameters=ReplyParameters(asked["message_id"]))
     assert in_topic.message_thread_id == topic and in_topic.is_topic_message
     assert answer.message_thread_id == topic  # a reply lands in the replied message's topic
@@ -299,8 +300,8 @@ async def test_topics_only_in_forums(api: FakeBotAPI, bot: Bot) -> None:
 async def test_flood_control_private_and_group(bot_factory: Any) -> None:
     clock = ManualClock()
     async with FakeBotAPI(TOKEN, clock=clock) as api, bot_factory(api) as bot:
-        chat = api.private_chat()
-        group = api.group(-1003, "Busy")
+        chat = api.users.private_chat()
+        group = api.users.group(-1003, "Busy")
         for _ in range(3):
             await bot.send_message(chat.id, "burst")
         with pytest.raises(RetryAfter):
@@ -313,59 +314,59 @@ async def test_flood_control_private_and_group(bot_factory: Any) -> None:
             await bot.send_message(group.id, f"group {index}")
         with pytest.raises(RetryAfter):
             await bot.edit_message_text("edits count too", group.id, 1)
-        assert api.stats().too_many_requests == 2
-        assert api.calls_to("editMessageText")[-1].description == "Too Many Requests: retry after 3"
+        assert api.calls.stats().too_many_requests == 2
+        assert api.calls.to("editMessageText")[-1].description == "Too Many Requests: retry after 3"
 
 
 async def test_flood_time_scale_and_disable(bot_factory: Any) -> None:
     fast = FloodLimits(private_burst=1, time_scale=0.2)  # one Telegram second is 200 ms
     async with FakeBotAPI(TOKEN, flood=fast) as api, bot_factory(api) as bot:
-        chat = api.private_chat()
+        chat = api.users.private_chat()
         await bot.send_message(chat.id, "1")
         with pytest.raises(RetryAfter):
             await bot.send_message(chat.id, "2")
         await asyncio.sleep(0.25)
         await bot.send_message(chat.id, "3")
-        api.set_flood_limits(FloodLimits.off())
+        api.flood.configure(FloodLimits.off())
         for index in range(10):
             await bot.send_message(chat.id, str(index))
-        assert len(api.bot_messages_in(chat)) == 12
+        assert len(api.state.bot_messages_in(chat)) == 12
 
 
 async def test_fault_injection(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    api.inject("sendMessage", error_code=429, retry_after=7)
+    chat = api.users.private_chat()
+    api.faults.inject("sendMessage", error_code=429, retry_after=7)
     with pytest.raises(RetryAfter, match=r"(?i)7"):
         await bot.send_message(chat.id, "x")
-    api.inject("sendMessage", error_code=502)
+    api.faults.inject("sendMessage", error_code=502)
     with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
         await bot.send_message(chat.id, "x")
-    api.inject_disconnect("sendMessage", after_execute=True)
+    api.faults.inject_disconnect("sendMessage", after_execute=True)
     with pytest.raises(NetworkError):
         await bot.send_message(chat.id, "sent but unanswered")
-    api.inject("sendMessage", error_code=403)
+    api.faults.inject("sendMessage", error_code=403)
     with pytest.raises(Forbidden):
         await bot.send_message(chat.id, "x")
-    api.inject_delay("getMe", 0.05, count=1)
+    api.faults.inject_delay("getMe", 0.05, count=1)
     started = time.monotonic()
     await bot.get_me()
     assert time.monotonic() - started >= 0.05
-    assert [m.text for m in api.bot_messages_in(chat)] == ["sent but unanswered"]
-    assert [c.status for c in api.calls_to("sendMessage")] == [429, 502, 0, 403]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["sent but unanswered"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [429, 502, 0, 403]
 
 
 async def test_unimplemented_method_is_logged_not_faked(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     with pytest.raises(NetworkError, match=r"(?i)does not implement sendPoll"):
         await bot.send_poll(chat.id, "Q?", ["a", "b"])
-    assert api.stats().not_implemented == {"sendPoll": 1}
+    assert api.calls.stats().not_implemented == {"sendPoll": 1}
 
 
 # -- files ---------------------------------------------------------------------------------------
 
 
 async def test_send_video_stores_real_mp4(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     data = mp4_bytes(width=72, height=128, seconds=2.0)
     sent = await bot.send_video(
         chat.id, data, caption="<b>cats</b>", parse_mode="HTML", supports_streaming=True, filename="clip.mp4"
@@ -375,11 +376,11 @@ async def test_send_video_stores_real_mp4(api: FakeBotAPI, bot: Bot) -> None:
 
     assert (sent.video.width, sent.video.height) == (72, 128)
     assert again.video is not None and again.video.file_id == sent.video.file_id
-    videos = api.videos_sent(chat)
+    videos = api.state.videos_sent(chat)
     assert videos[0].video is not None and videos[0].video["duration"] == 2
     assert [v.upload_size for v in videos] == [len(data), len(data)]
     assert videos[0].supports_streaming and videos[0].caption == "cats"
-    assert api.file_bytes(sent.video.file_id) == data
+    assert api.state.file_bytes(sent.video.file_id) == data
     with pytest.raises(BadRequest, match=r"(?i)can't use file of type Video as Photo"):
         await bot.send_photo(chat.id, sent.video.file_id)
     with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
@@ -391,20 +392,20 @@ async def test_upload_limit_is_413(bot_factory: Any) -> None:
         FakeBotAPI(TOKEN, flood=FloodLimits.off(), upload_limit=10_000) as api,
         bot_factory(api) as bot,
     ):
-        chat = api.private_chat()
+        chat = api.users.private_chat()
         with pytest.raises(NetworkError, match=r"(?i)Request Entity Too Large"):
             await bot.send_document(chat.id, b"\0" * 10_001, filename="big.bin")
-        assert api.calls[-1].status == 413 and api.messages(chat) == []
+        assert api.calls[-1].status == 413 and api.state.messages(chat) == []
 
 
 async def test_get_file_download_round_trip(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     data = mp4_bytes()
     sent = await bot.send_video(chat.id, data)
     assert sent.video is not None
     downloaded = await (await bot.get_file(sent.video.file_id)).download_as_bytearray()
     photo = make_image(width=400, height=300)
-    message = api.send_photo(chat, None, photo, caption="/video make it move")
+    message = api.users.send_photo(chat, None, photo, caption="/video make it move")
     largest = message["photo"][-1]
     received = await (await bot.get_file(largest["file_id"])).download_as_bytearray()
 
@@ -417,7 +418,7 @@ async def test_get_file_download_round_trip(api: FakeBotAPI, bot: Bot) -> None:
 
 
 async def test_send_media_group_with_attachments(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     media: list[InputMediaPhoto | InputMediaVideo] = [
         InputMediaPhoto(make_image(), caption="first"),
         InputMediaVideo(mp4_bytes(), caption="second"),
@@ -428,15 +429,15 @@ async def test_send_media_group_with_attachments(api: FakeBotAPI, bot: Bot) -> N
 
     assert len({m.media_group_id for m in messages}) == 1 and messages[0].media_group_id
     assert messages[0].photo and messages[1].video and messages[1].caption == "second"
-    assert [m.kind for m in api.bot_messages_in(chat)] == ["photo", "video"]
-    assert api.stats().uploaded_bytes > 0
+    assert [m.kind for m in api.state.bot_messages_in(chat)] == ["photo", "video"]
+    assert api.calls.stats().uploaded_bytes > 0
 
 
 # -- updates through a real Application ---------------------------------------------------------
 
 
 async def test_application_command_handler_gets_updates(api: FakeBotAPI) -> None:
-    chat = api.private_chat(first_name="Ann")
+    chat = api.users.private_chat(first_name="Ann")
 
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None and update.effective_user is not None
@@ -446,8 +447,8 @@ async def test_application_command_handler_gets_updates(api: FakeBotAPI) -> None
     app.add_handler(CommandHandler("start", start))
     await start_polling(app)
     try:
-        api.send_text(chat, None, "/start@veo_test_bot now")
-        reply = await api.wait_for(lambda call: call.method == "sendMessage" and call.ok, timeout=5)
+        api.users.send_text(chat, None, "/start@veo_test_bot now")
+        reply = await api.calls.wait_for(lambda call: call.method == "sendMessage" and call.ok, timeout=5)
     finally:
         await stop_polling(app)
     assert reply.params["text"] == "Hello Ann: ['now']"
@@ -455,7 +456,7 @@ async def test_application_command_handler_gets_updates(api: FakeBotAPI) -> None
 
 
 async def test_photos_and_callback_queries_reach_handlers(api: FakeBotAPI) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     photos: list[bytes] = []
 
     async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -477,35 +478,35 @@ async def test_photos_and_callback_queries_reach_handlers(api: FakeBotAPI) -> No
     await start_polling(app)
     try:
         for image in images:
-            api.send_photo(chat, None, image, media_group_id="album-1")
-        first = await api.wait_for(lambda c: c.method == "sendMessage" and c.ok, timeout=5)
-        reply = await api.wait_for(
+            api.users.send_photo(chat, None, image, media_group_id="album-1")
+        first = await api.calls.wait_for(lambda c: c.method == "sendMessage" and c.ok, timeout=5)
+        reply = await api.calls.wait_for(
             lambda c: c.method == "sendMessage" and c.ok, timeout=5, start=first.index + 1
         )
         with pytest.raises(LookupError, match=r"(?i)no button"):
-            api.press_button(chat, None, reply.result["message_id"], "missing")
-        query = api.press_button(chat, None, reply.result["message_id"], "again")
-        await api.wait_for("editMessageText", timeout=5)
+            api.users.press_button(chat, None, reply.result["message_id"], "missing")
+        query = api.users.press_button(chat, None, reply.result["message_id"], "again")
+        await api.calls.wait_for("editMessageText", timeout=5)
     finally:
         await stop_polling(app)
     assert sorted(photos) == sorted(images)
-    assert api.callback_answer(query["id"]) is not None
-    assert api.callback_answer(query["id"])["text"] == "Starting again"  # type: ignore[index]
-    edited = api.message(chat, reply.result["message_id"])
+    assert api.state.callback_answer(query["id"]) is not None
+    assert api.state.callback_answer(query["id"])["text"] == "Starting again"  # type: ignore[index]
+    edited = api.state.message(chat, reply.result["message_id"])
     assert edited is not None and edited.text == "Restarted" and edited.inline_keyboard == []
 
 
 async def test_get_updates_offsets_long_poll_and_conflict(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     for text in ("one", "two", "three"):
-        api.send_text(chat, None, text)
+        api.users.send_text(chat, None, text)
     first = await bot.get_updates(limit=2)
     rest = await bot.get_updates(offset=first[-1].update_id + 1)
     assert [u.message.text for u in first + rest if u.message] == ["one", "two", "three"]
 
     waiting = asyncio.create_task(bot.get_updates(offset=rest[-1].update_id + 1, timeout=5))
     await asyncio.sleep(0.05)  # let the long poll start waiting
-    api.send_text(chat, None, "late")
+    api.users.send_text(chat, None, "late")
     late = await asyncio.wait_for(waiting, 2)
     assert [u.message.text for u in late if u.message] == ["late"]
 
@@ -521,12 +522,12 @@ async def test_get_updates_offsets_long_poll_and_conflict(api: FakeBotAPI, bot: 
 
 
 async def test_group_privacy_mode(api: FakeBotAPI, bot: Bot) -> None:
-    group = api.group(-1004, "Team")
-    bob = api.user(8, "Bob")
-    api.send_text(group, bob, "just chatting")
-    api.send_text(group, bob, "/video@other_bot cats")
-    api.send_text(group, bob, "/video@veo_test_bot cats")
-    api.send_text(group, bob, "hey @veo_test_bot")
+    group = api.users.group(-1004, "Team")
+    bob = api.users.user(8, "Bob")
+    api.users.send_text(group, bob, "just chatting")
+    api.users.send_text(group, bob, "/video@other_bot cats")
+    api.users.send_text(group, bob, "/video@veo_test_bot cats")
+    api.users.send_text(group, bob, "hey @veo_test_bot")
     updates = await bot.get_updates()
     assert [u.message.text for u in updates if u.message] == ["/video@veo_test_bot cats", "hey @veo_test_bot"]
 
@@ -548,7 +549,7 @@ async def test_webhook_delivery_and_conflict(api: FakeBotAPI, bot: Bot) -> None:
         assert await bot.set_webhook(url, secret_token="s3cret")
         with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await bot.get_updates()
-        api.send_text(api.private_chat(), None, "via webhook")
+        api.users.send_text(api.users.private_chat(), None, "via webhook")
         for _ in range(100):
             if received:
                 break
@@ -568,8 +569,8 @@ async def test_commands_per_scope(api: FakeBotAPI, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("help", "Help")], scope=BotCommandScopeAllPrivateChats())
     default = await bot.get_my_commands()
     assert [c.command for c in default] == ["video"]
-    assert api.commands(language_code="ru")[0]["description"] == "Сделать видео"
-    assert api.commands({"type": "all_private_chats"}) == [{"command": "help", "description": "Help"}]
+    assert api.state.commands(language_code="ru")[0]["description"] == "Сделать видео"
+    assert api.state.commands({"type": "all_private_chats"}) == [{"command": "help", "description": "Help"}]
     with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("Video!", "bad")])
     await bot.delete_my_commands()
@@ -579,23 +580,23 @@ async def test_commands_per_scope(api: FakeBotAPI, bot: Bot) -> None:
 async def test_descriptions_per_language_within_limits(api: FakeBotAPI, bot: Bot) -> None:
     await bot.set_my_description("x" * 512)
     await bot.set_my_short_description("Short", language_code="zh")
-    assert api.description("description") == "x" * 512
-    assert api.description("short_description", "zh") == "Short"
+    assert api.state.description("description") == "x" * 512
+    assert api.state.description("short_description", "zh") == "Short"
     with pytest.raises(BadRequest):
         await bot.set_my_description("x" * 513)
     with pytest.raises(BadRequest):
         await bot.set_my_short_description("x" * 121)
     await bot.set_my_short_description("", language_code="zh")
-    assert api.description("short_description", "zh") is None
+    assert api.state.description("short_description", "zh") is None
 
 
 async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
-    group = api.group(-1007, "Makers")
-    owner, admin, member = api.user(11, "Olga"), api.user(12, "Adam"), api.user(13, "Mia")
-    api.make_admin(group, owner, owner=True)
-    api.make_admin(group, admin.id)
-    api.make_admin(group, api.bot_user)
+    group = api.users.group(-1007, "Makers")
+    owner, admin, member = api.users.user(11, "Olga"), api.users.user(12, "Adam"), api.users.user(13, "Mia")
+    api.users.make_admin(group, owner, owner=True)
+    api.users.make_admin(group, admin.id)
+    api.users.make_admin(group, api.bot_user)
 
     statuses = [(await bot.get_chat_member(group.id, user.id)).status for user in (owner, admin, member)]
     admins = await bot.get_chat_administrators(group.id)
@@ -604,11 +605,11 @@ async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> Non
     with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.get_chat_member(-1999, owner.id)
     with pytest.raises(BadRequest, match=r"(?i)no administrators in the private chat"):
-        await bot.get_chat_administrators(api.private_chat(14).id)
+        await bot.get_chat_administrators(api.users.private_chat(14).id)
     with pytest.raises(BadRequest, match=r'(?i)parameter "user_id" is required'):
         await bot.do_api_request("getChatMember", api_kwargs={"chat_id": group.id})
     with pytest.raises(ValueError, match="private"):
-        api.make_admin(api.private_chat(15), 15)
+        api.users.make_admin(api.users.private_chat(15), 15)
 
     assert statuses == ["creator", "administrator", "member"]
     assert {(m.user.id, m.status) for m in admins} == {
@@ -616,8 +617,8 @@ async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> Non
         (12, "administrator"),
         (api.bot_user.id, "administrator"),
     }
-    results = [call.result for call in api.calls_to("getChatMember") if call.ok]
-    results += [item for call in api.calls_to("getChatAdministrators") if call.ok for item in call.result]
+    results = [call.result for call in api.calls.to("getChatMember") if call.ok]
+    results += [item for call in api.calls.to("getChatAdministrators") if call.ok for item in call.result]
     assert len(results) == 6
     for result in results:
         spec.check_object("ChatMember", result)
@@ -625,20 +626,20 @@ async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> Non
 
 async def test_outgoing_objects_follow_the_spec(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
-    group = api.group(-1005, "Forum", forum=True)
-    carol = api.user(9, "Carol")
-    topic = api.create_topic(group, "Videos")
-    api.send_text(group, carol, "/video cats", thread_id=topic)
-    api.send_photo(group, carol, make_image(), caption="/video@veo_test_bot")
-    api.send_document(group, carol, b"%PDF-1.4", "a.pdf", "application/pdf", caption="/video")
+    group = api.users.group(-1005, "Forum", forum=True)
+    carol = api.users.user(9, "Carol")
+    topic = api.users.create_topic(group, "Videos")
+    api.users.send_text(group, carol, "/video cats", thread_id=topic)
+    api.users.send_photo(group, carol, make_image(), caption="/video@veo_test_bot")
+    api.users.send_document(group, carol, b"%PDF-1.4", "a.pdf", "application/pdf", caption="/video")
     sent = await bot.send_video(group.id, mp4_bytes(), message_thread_id=topic, reply_markup=BUTTONS)
-    api.send_sticker(group, carol, reply_to=sent.message_id)  # a reply to the bot passes privacy mode
-    api.press_button(group, carol, sent.message_id, "again")
-    api.bot_membership(group, carol, "member", "left")
+    api.users.send_sticker(group, carol, reply_to=sent.message_id)  # a reply to the bot passes privacy mode
+    api.users.press_button(group, carol, sent.message_id, "again")
+    api.users.bot_membership(group, carol, "member", "left")
     updates = api.queue.take(100)
     for update in updates:
         spec.check_object("Update", update)
-    messages = api.messages(group)
+    messages = api.state.messages(group)
     for message in messages:
         spec.check_object("Message", api.state.message_dict(message))
     assert len(updates) == 6 and len(messages) == 6  # the topic's service message has no update
