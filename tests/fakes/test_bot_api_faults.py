@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from tests.fakes.bot_api import ANY_METHOD, FakeBotAPI
 from tests.fakes.bot_api.faults import Fault, FaultPlan
@@ -238,6 +239,31 @@ async def test_stop_releases_hung_requests() -> None:
         with pytest.raises(NetworkError):
             await asyncio.wait_for(send, 30)
     assert fake.calls.to("sendMessage")[0].description == "the method ran; no answer until the fake stopped"
+
+
+# -- one of each kind ------------------------------------------------------------------------
+
+
+async def test_fault_injection(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.users.private_chat()
+    api.faults.inject("sendMessage", error_code=429, retry_after=7)
+    with pytest.raises(RetryAfter, match=r"(?i)7"):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject("sendMessage", error_code=502)
+    with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject_disconnect("sendMessage", after_execute=True)
+    with pytest.raises(NetworkError):
+        await bot.send_message(chat.id, "sent but unanswered")
+    api.faults.inject("sendMessage", error_code=403)
+    with pytest.raises(Forbidden):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject_delay("getMe", 0.05, count=1)
+    started = time.monotonic()
+    await bot.get_me()
+    assert time.monotonic() - started >= 0.05
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["sent but unanswered"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [429, 502, 0, 403]
 
 
 # -- 429 storms ----------------------------------------------------------------------------------
