@@ -25,8 +25,8 @@ Tests talk to the part that owns a behaviour:
 
 Behaviour worth knowing: every call is checked against telegram-bot-api/api.json (rules.py): unknown
 method 404, missing/unknown/mistyped parameter 400 (nested objects too); implemented-but-not-faked methods
-answer 501 and show in stats(); HTML parse mode follows tdlib's parser; MarkdownV2 answers 400; photos are
-stored in Telegram's sizes (the largest keeps the original bytes); every 429 answers
+answer 501 and show in calls.stats(); HTML parse mode follows tdlib's parser; MarkdownV2 answers 400;
+photos are stored in Telegram's sizes (the largest keeps the original bytes); every 429 answers
 `parameters.retry_after`; call records carry `retry_after` and `chat_id` (the chat the call concerned,
 @usernames resolved).
 """
