@@ -23,14 +23,6 @@ from telegram.ext import (
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.media import make_image
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"),
-    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
-    pytest.mark.filterwarnings(
-        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
-    ),
-]
-
 TOKEN = DEFAULT_TOKEN
 REPO = Path(__file__).resolve().parents[2]
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])

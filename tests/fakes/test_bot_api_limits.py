@@ -10,13 +10,10 @@ from telegram.error import RetryAfter
 
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, FloodLimits
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"),
-    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
-    pytest.mark.filterwarnings(
-        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
-    ),
-]
+# PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
 
 TOKEN = DEFAULT_TOKEN
 

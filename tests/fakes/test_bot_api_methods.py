@@ -27,14 +27,6 @@ from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.bot_api.rules import BotApiSpec
 from tests.fakes.media import make_image, mp4_bytes
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"),
-    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
-    pytest.mark.filterwarnings(
-        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
-    ),
-]
-
 TOKEN = DEFAULT_TOKEN
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])
 
@@ -209,6 +201,7 @@ async def test_descriptions_per_language_within_limits(api: FakeBotAPI, bot: Bot
     assert api.state.description("short_description", "zh") is None
 
 
+@pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning")  # do_api_request
 async def test_chat_members_and_administrators(api: FakeBotAPI, bot: Bot) -> None:
     spec = BotApiSpec()
     group = api.users.group(-1007, "Makers")

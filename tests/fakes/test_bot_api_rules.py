@@ -14,13 +14,9 @@ from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.bot_api.rules import BotApiSpec, parse_html
 from tests.fakes.media import make_image, mp4_bytes
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"),
-    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
-    pytest.mark.filterwarnings(
-        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
-    ),
-]
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"  # do_api_request on purpose
+)
 
 TOKEN = DEFAULT_TOKEN
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])

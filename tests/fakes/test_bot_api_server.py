@@ -13,14 +13,6 @@ from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkEr
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, FloodLimits
 from tests.fakes.media import make_image, mp4_bytes
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Please use 'Bot\\.:telegram.warnings.PTBUserWarning"),
-    # PTB 22 warns from inside RetryAfter itself; nothing in these tests reads the deprecated int form
-    pytest.mark.filterwarnings(
-        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
-    ),
-]
-
 TOKEN = DEFAULT_TOKEN
 
 
