@@ -13,10 +13,10 @@ from typing import Final
 
 from bot.gateway.catalog import MODELS, Channel, ModelSpec, Orientation, get_model, resolve_model
 from bot.gateway.request import Mode
+from bot.user_errors import UserFacingError
 from bot.video_options import VideoOptions
 from storage import PreferenceValues
 
-GROUP_CHAT_TYPES: Final = frozenset({"group", "supergroup"})
 #: Resolutions that only come as 8-second clips.
 EIGHT_SECOND_RESOLUTIONS: Final = frozenset({"1080p", "4k"})
 FULL_LENGTH = 8
@@ -154,7 +154,7 @@ def menu_choices(defaults: VideoDefaults, generation_mode: Mode) -> dict[Field, 
     return offered
 
 
-class UnavailableChoice(ValueError):
+class UnavailableChoice(UserFacingError):
     """A button from an older menu offers a value these defaults no longer allow."""
 
 
@@ -165,7 +165,7 @@ def choose(defaults: VideoDefaults, field: Field, value: str, generation_mode: M
     """
     current = defaults.normalised(generation_mode)
     if value not in menu_choices(current, generation_mode).get(field, ()):
-        raise UnavailableChoice(f"{field.name.lower()}={value!r} is not offered")
+        raise UnavailableChoice("settings-unavailable")
     if field is Field.ORIENTATION:
         chosen = replace(current, orientation=OrientationChoice(value))
     elif field is Field.SPEED:

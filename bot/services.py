@@ -9,6 +9,8 @@ from telegram import Message
 from telegram.ext import ExtBot
 
 from bot.admin_alerts import AdminAlerts
+from bot.defaults_menu import DefaultsMenu
+from bot.frame_fetcher import FrameFetcher
 from bot.gateway.client import GatewayTimeouts, VideoGateway
 from bot.heartbeat import Heartbeat
 from bot.i18n import Translator
@@ -18,6 +20,7 @@ from bot.jobs.followup_actions import FollowUpActions
 from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
+from bot.jobs.telling import OutcomeTeller
 from bot.languages import LanguagePreferences
 from bot.metrics import OpsMetrics, PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
@@ -51,6 +54,8 @@ class Services:
     shop: StarsShop
     alerts: AdminAlerts
     heartbeat: Heartbeat
+    defaults_menu: DefaultsMenu
+    frames: FrameFetcher
 
     @classmethod
     async def create(cls, bot: ExtBot[None], settings: Settings) -> Services:
@@ -90,23 +95,28 @@ class Services:
             window_seconds=settings.delivery_retry_minutes * 60,
             timeouts=upload_timeouts,
         )
+        teller = OutcomeTeller(bot=bot, jobs=jobs, texts=texts)
         pipeline = JobPipeline(
-            bot=bot,
             jobs=jobs,
             gateway=gateway,
-            board=board,
+            teller=teller,
             texts=texts,
-            settings=settings,
             delivery=delivery,
+            temp_dir=settings.temp_dir,
             metrics=prometheus,
             alerts=alerts,
         )
         runner = JobRunner(
             jobs=jobs,
             pipeline=pipeline,
+            teller=teller,
+            board=board,
+            texts=texts,
             pacer=pacer,
             max_concurrent=settings.max_concurrent_jobs,
             retention=timedelta(days=settings.job_retention_days),
+            temp_dir=settings.temp_dir,
+            metrics=prometheus,
         )
         preferences = PreferenceStore(db)
         payments = PaymentStore(db)
@@ -146,6 +156,8 @@ class Services:
             shop=StarsShop(settings=settings, payments=payments),
             alerts=alerts,
             heartbeat=Heartbeat(settings.heartbeat_file),
+            defaults_menu=DefaultsMenu(bot=bot, preferences=preferences, settings=settings),
+            frames=FrameFetcher(bot),
         )
 
     async def close(self) -> None:

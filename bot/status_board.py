@@ -68,7 +68,6 @@ class _Chat:
     """The messages of one chat and the single worker task that writes them."""
 
     chat_id: int
-    is_group: bool
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # something changed
     urgent: asyncio.Event = field(default_factory=asyncio.Event)  # a final state arrived
     slots: dict[int, _Slot] = field(default_factory=dict)  # insertion order is the round-robin order
@@ -130,13 +129,12 @@ class StatusBoard:
         message_id: int,
         text: str,
         *,
-        chat_is_group: bool,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> None:
         """Ask for `text` to be shown soon; only the newest text of a message matters."""
         if not self._accepting() or (chat_id, message_id) in self._closed:
             return
-        chat = self._chat(chat_id, chat_is_group)
+        chat = self._chat(chat_id)
         slot = chat.slots.get(message_id)
         if slot is None:
             slot = chat.slots[message_id] = _Slot(message_id)
@@ -155,11 +153,10 @@ class StatusBoard:
         message_id: int,
         text: str,
         *,
-        chat_is_group: bool,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> bool:
         """Write the final state and wait for it; False when it could not be shown (e.g. message gone)."""
-        slot = self._final_slot(chat_id, message_id, text, chat_is_group, reply_markup)
+        slot = self._final_slot(chat_id, message_id, text, reply_markup)
         if slot is None:
             return False
         waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -171,13 +168,12 @@ class StatusBoard:
         chat_id: int,
         message_id: int,
         text: str,
-        chat_is_group: bool,
         reply_markup: InlineKeyboardMarkup | None,
     ) -> _Slot | None:
         if not self._accepting() or self._closed.get((chat_id, message_id)):
             return None
         self._closed.pop((chat_id, message_id), None)  # a finished message may get another final state
-        chat = self._chat(chat_id, chat_is_group)
+        chat = self._chat(chat_id)
         slot = chat.slots.get(message_id)
         if slot is None:
             slot = chat.slots[message_id] = _Slot(message_id)
@@ -208,11 +204,10 @@ class StatusBoard:
             raise RuntimeError("StatusBoard.start() must be awaited before use")
         return self._running
 
-    def _chat(self, chat_id: int, is_group: bool) -> _Chat:
+    def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = self._chats[chat_id] = _Chat(chat_id, is_group)
-        chat.is_group = is_group
+            chat = self._chats[chat_id] = _Chat(chat_id)
         return chat
 
     def _kick(self, chat: _Chat) -> None:

@@ -6,10 +6,10 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
 
 from bot.gateway.catalog import MODELS, Orientation
 from bot.gateway.request import MAX_SEED
+from bot.user_errors import UserFacingError
 
 # `--name`, or what phone keyboards make of `--`: an em dash, an en dash, `-—`, or the Chinese `——`.
 # A token is an option only when it is the dash prefix, a name of letters/digits/`-`/`_` starting with a
@@ -53,33 +53,8 @@ class VideoOptions:
     negative_prompt: str | None = None
 
 
-class OptionError(Exception):
-    """A problem with the options, carried as a Fluent key (prefixed `option-`) and its string args."""
-
-    # English texts, kept identical to bot/locales/en/options.ftl (a test checks both agree).
-    _ENGLISH: ClassVar[dict[str, str]] = {
-        "option-unknown": "Unknown option {option}. Options: {known}.",
-        "option-missing-value": "{option} needs a value, for example: {example}.",
-        "option-bad-value": "{option} does not accept “{value}”. Allowed: {allowed}.",
-        "option-unexpected-value": "{option} takes no value (got “{value}”).",
-        "option-unknown-model": "There is no model called “{value}”. Try: {choices}.",
-        "option-conflict": "{option} and {other} cannot be used together.",
-        "option-repeated": "{option} is given more than once.",
-    }
-
-    def __init__(self, key: str, **args: str) -> None:
-        # BaseException keeps (key,) as its own args, so copying and pickling rebuild the error.
-        super().__init__(key)
-        self.key = key
-        self._fluent_args = dict(args)
-
-    @property
-    def args(self) -> dict[str, str]:  # type: ignore[override]
-        """The Fluent arguments of `key` (option name, value, allowed values); all strings."""
-        return self._fluent_args
-
-    def __str__(self) -> str:
-        return self._ENGLISH[self.key].format(**self._fluent_args)
+class OptionError(UserFacingError):
+    """A problem with the options: a text key (prefixed `option-`) and string arguments quoting the input."""
 
 
 @dataclass

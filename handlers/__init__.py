@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.defaults_menu import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
 from bot.jobs.followups import CALLBACK_PREFIX as FOLLOW_UP_PREFIX
 from handlers.access import enforce_allow_lists
 from handlers.admin import grant_command, stats_command
@@ -38,7 +39,6 @@ from handlers.payments import (
 )
 from handlers.quota import quota_command
 from handlers.settings_menu import settings_button, settings_command
-from handlers.settings_view import CALLBACK_PREFIX as SETTINGS_CALLBACK_PREFIX
 from handlers.stale_buttons import unknown_button
 from handlers.video import extend_command, photo_message, unusable_file, video_command
 

@@ -8,7 +8,6 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.settings import Settings
-from handlers.common import language_of
 
 
 def is_allowed(settings: Settings, *, user_id: int | None, chat_id: int | None) -> bool:
@@ -32,7 +31,7 @@ async def enforce_allow_lists(update: Update, context: BotContext) -> None:
         return  # Stars already paid are always credited, even if access was withdrawn meanwhile
     if is_allowed(settings, user_id=user.id if user else None, chat_id=chat.id if chat else None):
         return
-    text = context.services.texts(language_of(update, context), "not-allowed")
+    text = context.t("not-allowed")
     if update.pre_checkout_query is not None:
         await update.pre_checkout_query.answer(ok=False, error_message=text)
     elif update.callback_query is not None:

@@ -5,20 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from handlers.common import language_of, reply
+from handlers.common import reply
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
     """Cancel queued jobs (the gateway has no cancel, so jobs already generating run to the end)."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    language = language_of(update, context)
-    texts = context.services.texts
     cancelled = await context.services.runner.cancel_queued(user.id)
     if cancelled:
-        await reply(message, texts(language, "cancel-done", count=cancelled))
+        await reply(message, context.t("cancel-done", count=cancelled))
         return
     running = len(await context.services.jobs.active_jobs(user.id))
-    await reply(message, texts(language, "cancel-nothing-running" if running else "cancel-nothing"))
+    await reply(message, context.t("cancel-nothing-running" if running else "cancel-nothing"))

@@ -1,11 +1,10 @@
-"""Small helpers every handler uses: who is asking, in which language, and how to answer."""
+"""Small helpers every handler uses: who is asking and how to answer (the language is `context.language`)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, LinkPreviewOptions, Message, Update
-from telegram.constants import ChatType
+from telegram import CallbackQuery, LinkPreviewOptions, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import BotContext
@@ -22,15 +21,7 @@ TELEGRAM_SERVICE_ID = 777000
 REFUSAL_SEND_ERRORS = (RetryAfter, NetworkError, BadRequest, Forbidden)
 
 
-def language_of(update: Update, context: BotContext) -> str:
-    """The user's /language choice, else their Telegram language when we speak it, else English."""
-    user = update.effective_user
-    if user is None:
-        return context.services.texts.language_for(None)
-    return context.services.languages.language_for(user.id, user.language_code)
-
-
-def origin_of(message: Message, context: BotContext, language: str) -> Origin:
+def origin_of(message: Message, context: BotContext) -> Origin:
     """Where a request came from, for the job ledger."""
     user = message.from_user
     if user is None:
@@ -41,16 +32,11 @@ def origin_of(message: Message, context: BotContext, language: str) -> Origin:
         thread_id=message.message_thread_id if message.is_topic_message else None,
         user_id=user.id,
         message_id=message.message_id,
-        language=language,
+        language=context.language,
         username=user.username,
         language_code=user.language_code,
         chat_title=message.chat.title,
     )
-
-
-def is_group(message: Message) -> bool:
-    """True in groups and supergroups (where the bot answers only when addressed)."""
-    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def shared_identity_key(message: Message) -> str | None:

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
-from handlers.common import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ async def error_handler(update: object, context: BotContext) -> None:
     await context.services.alerts.notify_unexpected(context.error, where="handling an update")
     if not isinstance(update, Update) or update.effective_message is None:
         return
-    text = context.services.texts(language_of(update, context), "failure-internal")
+    text = context.t("failure-internal")
     try:
         await update.effective_message.reply_text(text, do_quote=True)
     except TelegramError:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import time
 
 from telegram import CallbackQuery, Update
 
+from bot.chats import is_group_chat
 from bot.context import BotContext
 from bot.jobs.delivery import Destination
-from bot.jobs.followup_actions import FollowUpProblem
 from bot.jobs.followups import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
-from bot.jobs.requests import restore_request
-from handlers.common import answer_alert, language_of
+from bot.jobs.stored_request import StoredRequest
+from bot.user_errors import UserFacingError
+from handlers.common import answer_alert
 from storage import Job
 
 DOUBLE_TAP_WINDOW_SECONDS = 30
@@ -28,14 +28,12 @@ async def followup_button(update: Update, context: BotContext) -> None:
         return
     follow_up = decode(query.data)
     services = context.services
-    language = language_of(update, context)
-    texts = functools.partial(services.texts, language)
     job = await services.jobs.get_job(follow_up.job_id) if follow_up else None
     if follow_up is None or job is None or query.message is None:
-        await answer_alert(query, texts("followup-expired"))
+        await answer_alert(query, context.t("followup-expired"))
         return
     if job.user_id != query.from_user.id:
-        await query.answer(texts("button-not-yours"), show_alert=True)
+        await query.answer(context.t("button-not-yours"), show_alert=True)
         return
     origin = Origin(
         chat_id=query.message.chat.id,
@@ -43,7 +41,7 @@ async def followup_button(update: Update, context: BotContext) -> None:
         thread_id=job.thread_id,
         user_id=query.from_user.id,
         message_id=query.message.message_id,
-        language=language,
+        language=context.language,
         username=query.from_user.username,
         language_code=query.from_user.language_code,
         chat_title=query.message.chat.title,
@@ -53,12 +51,12 @@ async def followup_button(update: Update, context: BotContext) -> None:
     key = f"fu:{follow_up.action}:{job.id}:{origin.message_id}:{follow_up.count or ''}:{window}"
     try:
         if follow_up.action == "again":
-            await _answer(query, texts, await services.intake.rerun(origin, job, dedupe_key=key))
+            await _answer(query, context, await services.intake.rerun(origin, job, dedupe_key=key))
         elif follow_up.action == "vary":
             result = await services.intake.rerun(origin, job, n=follow_up.count, dedupe_key=key)
-            await _answer(query, texts, result)
+            await _answer(query, context, result)
         elif follow_up.action == "continue":
-            await query.answer(texts("followup-preparing"))
+            await query.answer(context.t("followup-preparing"))
             frame = await services.followups.last_frame(job)
             result = await services.intake.rerun(origin, job, start_frame=frame, dedupe_key=key)
             if isinstance(result, Rejected):
@@ -66,30 +64,32 @@ async def followup_button(update: Update, context: BotContext) -> None:
                     origin.chat_id, result.text, message_thread_id=origin.thread_id
                 )
         else:
-            await query.answer(texts("followup-stitching"))
-            await _stitch(context, job, origin, texts)
-    except FollowUpProblem as problem:
-        await context.bot.send_message(origin.chat_id, texts(problem.key), message_thread_id=origin.thread_id)
+            await query.answer(context.t("followup-stitching"))
+            await _stitch(context, job, origin)
+    except UserFacingError as problem:
+        await context.bot.send_message(
+            origin.chat_id, context.explain(problem), message_thread_id=origin.thread_id
+        )
 
 
-async def _stitch(context: BotContext, job: Job, origin: Origin, texts: functools.partial[str]) -> None:
+async def _stitch(context: BotContext, job: Job, origin: Origin) -> None:
     chain = await context.services.followups.chain(job)
     prompt = html.escape(" → ".join(_prompt_of(clip) for clip in chain.jobs)[:900])
-    caption = f"<i>{prompt}</i>\n{html.escape(texts('followup-stitched', clips=len(chain.file_ids)))}"
-    in_group = origin.chat_type != "private"
+    caption = f"<i>{prompt}</i>\n{html.escape(context.t('followup-stitched', clips=len(chain.file_ids)))}"
+    in_group = is_group_chat(origin.chat_type)
     destination = Destination(origin.chat_id, origin.thread_id, origin.message_id, in_group)
     await context.services.followups.stitch_and_send(chain, destination, caption)
 
 
 def _prompt_of(job: Job) -> str:
-    return restore_request(job.request_json, ()).prompt
+    return StoredRequest.from_job(job).prompt
 
 
-async def _answer(query: CallbackQuery, texts: functools.partial[str], result: IntakeResult) -> None:
+async def _answer(query: CallbackQuery, context: BotContext, result: IntakeResult) -> None:
     if isinstance(result, Rejected):
         await query.answer(_plain(result.text), show_alert=True)
     else:
-        await query.answer(texts("retry-already" if result.duplicate else "retry-started"))
+        await query.answer(context.t("retry-already" if result.duplicate else "retry-started"))
 
 
 def _plain(html_text: str) -> str:

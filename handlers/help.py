@@ -10,18 +10,15 @@ from bot.context import BotContext
 from bot.gateway.catalog import MODELS, Channel, ModelSpec
 from bot.i18n import Translator
 from bot.jobs.money import format_usd
-from handlers.common import language_of, reply
+from handlers.common import reply
 
 
 async def start_command(update: Update, context: BotContext) -> None:
     """Greet the user with an example."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None:
         return
-    language = language_of(update, context)
-    name = html.escape(user.first_name) if user else ""
-    await reply(message, context.services.texts(language, "start", name=name))
+    await reply(message, context.t("start", name=html.escape(user.first_name) if user else ""))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -29,7 +26,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await reply(message, context.services.texts(language_of(update, context), "help"))
+    await reply(message, context.t("help"))
 
 
 async def models_command(update: Update, context: BotContext) -> None:
@@ -37,10 +34,8 @@ async def models_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    language = language_of(update, context)
-    text = models_text(
-        context.services.texts, language, default_model=context.services.settings.default_model
-    )
+    services = context.services
+    text = models_text(services.texts, context.language, default_model=services.settings.default_model)
     await reply(message, text)
 
 

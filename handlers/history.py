@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
 from bot.jobs.intake import format_reset
-from bot.jobs.requests import prompt_of
-from handlers.common import language_of, reply
+from bot.jobs.stored_request import StoredRequest
+from handlers.common import reply
 from storage.history import delivered_videos
 
 HISTORY_CALLBACK_PREFIX = "hist:"
@@ -19,25 +19,20 @@ _BUTTONS_PER_ROW = 5
 
 async def history_command(update: Update, context: BotContext) -> None:
     """List the user's last 10 delivered videos with a button for each."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    services = context.services
-    language = language_of(update, context)
-    texts = services.texts
-    jobs = await delivered_videos(services.db, user.id)
+    jobs = await delivered_videos(context.services.db, user.id)
     if not jobs:
-        await reply(message, texts(language, "history-empty"))
+        await reply(message, context.t("history-empty"))
         return
-    lines = [texts(language, "history-header", count=len(jobs))]
+    lines = [context.t("history-header", count=len(jobs))]
     for number, job in enumerate(jobs, start=1):
-        prompt = prompt_of(job.request_json)
+        prompt = StoredRequest.from_job(job).prompt
         if len(prompt) > _PROMPT_CHARS:
             prompt = prompt[: _PROMPT_CHARS - 1] + "…"
         lines.append(
-            texts(
-                language,
+            context.t(
                 "history-line",
                 number=str(number),
                 prompt=html.escape(prompt),
@@ -47,7 +42,7 @@ async def history_command(update: Update, context: BotContext) -> None:
         )
     buttons = [
         InlineKeyboardButton(
-            texts(language, "history-button", number=str(number)),
+            context.t("history-button", number=str(number)),
             callback_data=f"{HISTORY_CALLBACK_PREFIX}{job.id}",
         )
         for number, job in enumerate(jobs, start=1)
@@ -61,26 +56,23 @@ async def history_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
-    services = context.services
-    language = language_of(update, context)
-    texts = services.texts
-    job = await services.jobs.get_job(query.data.removeprefix(HISTORY_CALLBACK_PREFIX))
+    job = await context.services.jobs.get_job(query.data.removeprefix(HISTORY_CALLBACK_PREFIX))
     if job is None or not job.delivered_file_ids:
-        await query.answer(texts(language, "history-gone"), show_alert=True)
+        await query.answer(context.t("history-gone"), show_alert=True)
         return
     if job.user_id != query.from_user.id:
-        await query.answer(texts(language, "button-not-yours"), show_alert=True)
+        await query.answer(context.t("button-not-yours"), show_alert=True)
         return
-    await query.answer(texts(language, "history-sending"))
+    await query.answer(context.t("history-sending"))
     shown_in = query.message
     thread_id = (
         shown_in.message_thread_id if isinstance(shown_in, Message) and shown_in.is_topic_message else None
     )
-    caption = html.escape(prompt_of(job.request_json))[:900]
+    caption = html.escape(StoredRequest.from_job(job).prompt)[:900]
     for file_id in job.delivered_file_ids:
         await context.bot.send_video(
             chat_id=shown_in.chat.id,
             video=file_id,
-            caption=f"{caption}\n{texts(language, 'video-caption-footer', model=job.model)}",
+            caption=f"{caption}\n{context.t('video-caption-footer', model=job.model)}",
             message_thread_id=thread_id,
         )

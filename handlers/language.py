@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
-from handlers.common import NO_PREVIEW, answer_alert, language_of
+from handlers.common import NO_PREVIEW, answer_alert
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +51,10 @@ def confirmation_text(texts: Translator, language: str, *, chosen: str | None) -
 
 async def language_command(update: Update, context: BotContext) -> None:
     """Show the language menu, quoting the command (in a topic the answer stays in the topic)."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    texts = context.services.texts
-    language = language_of(update, context)
+    texts, language = context.services.texts, context.language
     chosen = context.services.languages.override_of(user.id)
     await message.reply_text(
         menu_text(texts, language, chosen=chosen),
@@ -73,12 +71,11 @@ async def language_button(update: Update, context: BotContext) -> None:
         return
     choice = query.data.removeprefix(LANGUAGE_CALLBACK_PREFIX)
     if choice not in CHOICES:
-        await answer_alert(query, context.services.texts(language_of(update, context), "button-unknown"))
+        await answer_alert(query, context.t("button-unknown"))
         return
     chosen = None if choice == AUTOMATIC else choice
     await context.services.languages.choose(query.from_user.id, chosen)
-    texts = context.services.texts
-    language = language_of(update, context)
+    texts, language = context.services.texts, context.language  # the language just chosen
     confirmation = confirmation_text(texts, language, chosen=chosen)
     await query.answer(confirmation)
     try:

@@ -12,8 +12,8 @@ from bot.context import BotContext
 from bot.jobs.money import format_usd
 from bot.payments import STARS_CURRENCY, RefundOutcome
 from handlers.access import is_allowed
-from handlers.admin import is_admin
-from handlers.common import language_of, reply
+from handlers.admin import admin_asking
+from handlers.common import reply
 from storage.payments import AlreadyRefunded, CreditSpent, RefundReady, UnknownCharge
 
 logger = logging.getLogger(__name__)
@@ -27,26 +27,22 @@ async def buy_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     services = context.services
-    language = language_of(update, context)
-    texts = services.texts
     if not services.settings.payments_enabled:
-        await reply(message, texts(language, "buy-off"))
+        await reply(message, context.t("buy-off"))
         return
     if message.chat.type != ChatType.PRIVATE:
-        await reply(message, texts(language, "buy-private-only", bot=context.bot.username))
+        await reply(message, context.t("buy-private-only", bot=context.bot.username))
         return
     buttons = [
         [
             InlineKeyboardButton(
-                texts(language, "buy-button", stars=str(pack.stars), credit=format_usd(pack.cents)),
+                context.t("buy-button", stars=str(pack.stars), credit=format_usd(pack.cents)),
                 callback_data=f"{BUY_CALLBACK_PREFIX}{pack.stars}",
             )
         ]
         for pack in services.shop.packs
     ]
-    await message.reply_text(
-        texts(language, "buy-menu"), do_quote=True, reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    await message.reply_text(context.t("buy-menu"), do_quote=True, reply_markup=InlineKeyboardMarkup(buttons))
 
 
 async def buy_button(update: Update, context: BotContext) -> None:
@@ -55,12 +51,10 @@ async def buy_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     services = context.services
-    language = language_of(update, context)
-    texts = services.texts
     stars_text = query.data.removeprefix(BUY_CALLBACK_PREFIX)
     pack = services.shop.pack(int(stars_text)) if stars_text.isdigit() else None
     if pack is None or not services.settings.payments_enabled:
-        await query.answer(texts(language, "buy-pack-gone"), show_alert=True)
+        await query.answer(context.t("buy-pack-gone"), show_alert=True)
         return
     credit = format_usd(pack.cents)
     # A plain API request, because PTB's send_invoice adds the bot's default parse_mode, which sendInvoice
@@ -70,11 +64,11 @@ async def buy_button(update: Update, context: BotContext) -> None:
         "sendinvoice",
         api_kwargs={
             "chat_id": query.message.chat.id,
-            "title": texts(language, "invoice-title", credit=credit)[:32],
-            "description": texts(language, "invoice-description", credit=credit, stars=str(pack.stars))[:255],
+            "title": context.t("invoice-title", credit=credit)[:32],
+            "description": context.t("invoice-description", credit=credit, stars=str(pack.stars))[:255],
             "payload": services.shop.payload_for(query.from_user.id, pack),
             "currency": STARS_CURRENCY,
-            "prices": [LabeledPrice(texts(language, "invoice-label", credit=credit), pack.stars)],
+            "prices": [LabeledPrice(context.t("invoice-label", credit=credit), pack.stars)],
         },
         return_type=Message,
     )
@@ -99,8 +93,7 @@ async def pre_checkout(update: Update, context: BotContext) -> None:
         await query.answer(ok=True)
         return
     logger.info("Pre-checkout refused for user %d: %s", user_id, refusal)
-    language = language_of(update, context)
-    await query.answer(ok=False, error_message=services.texts(language, f"checkout-refused-{refusal}"))
+    await query.answer(ok=False, error_message=context.t(f"checkout-refused-{refusal}"))
 
 
 async def successful_payment(update: Update, context: BotContext) -> None:
@@ -120,12 +113,10 @@ async def successful_payment(update: Update, context: BotContext) -> None:
     # Claimed before sending, so the same update handled twice at once thanks the buyer once.
     if not await services.payments.mark_notified(paid.telegram_payment_charge_id):
         return
-    language = language_of(update, context)
     key = "payment-credited" if credited.payment.credit_cents > 0 else "payment-not-credited"
     await reply(
         message,
-        services.texts(
-            language,
+        context.t(
             key,
             credit=format_usd(credited.payment.credit_cents),
             balance=format_usd(credited.balance_cents),
@@ -138,9 +129,8 @@ async def paysupport_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    services = context.services
-    custom = services.settings.payment_support_text.strip()
-    text = html.escape(custom) if custom else services.texts(language_of(update, context), "paysupport")
+    custom = context.services.settings.payment_support_text.strip()
+    text = html.escape(custom) if custom else context.t("paysupport")
     await reply(message, text)
 
 
@@ -149,35 +139,28 @@ async def terms_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await reply(message, context.services.texts(language_of(update, context), "terms"))
+    await reply(message, context.t("terms"))
 
 
 async def refund_command(update: Update, context: BotContext) -> None:
     """`/refund <telegram_payment_charge_id>`: admins give the Stars back and remove that credit."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    asking = await admin_asking(update, context)
+    if asking is None:
         return
-    services = context.services
-    language = language_of(update, context)
-    texts = services.texts
-    if not is_admin(update, context):
-        await reply(message, texts(language, "admin-only"))
-        return
+    message, user = asking
     args = context.args or []
     if len(args) != 1:
-        await reply(message, texts(language, "refund-usage"))
+        await reply(message, context.t("refund-usage"))
         return
-    outcome = await services.shop.refund(context.bot, args[0], actor_id=user.id)
-    await reply(message, _describe_refund(context, language, args[0], outcome))
+    outcome = await context.services.shop.refund(context.bot, args[0], actor_id=user.id)
+    await reply(message, _describe_refund(context, args[0], outcome))
 
 
-def _describe_refund(context: BotContext, language: str, charge_id: str, outcome: RefundOutcome) -> str:
-    texts = context.services.texts
+def _describe_refund(context: BotContext, charge_id: str, outcome: RefundOutcome) -> str:
     start = outcome.start
     charge = html.escape(charge_id)
     if isinstance(start, UnknownCharge):
-        return texts(language, "refund-unknown", charge=charge)
+        return context.t("refund-unknown", charge=charge)
     payment = start.payment
     details = {
         "charge": charge,
@@ -186,10 +169,10 @@ def _describe_refund(context: BotContext, language: str, charge_id: str, outcome
         "credit": format_usd(payment.credit_cents),
     }
     if isinstance(start, AlreadyRefunded):
-        return texts(language, "refund-already", **details)
+        return context.t("refund-already", **details)
     if isinstance(start, CreditSpent):
-        return texts(language, "refund-spent", left=format_usd(start.available_cents), **details)
+        return context.t("refund-spent", left=format_usd(start.available_cents), **details)
     assert isinstance(start, RefundReady)
     if outcome.telegram_error is not None:
-        return texts(language, "refund-failed", reason=html.escape(outcome.telegram_error), **details)
-    return texts(language, "refund-done", **details)
+        return context.t("refund-failed", reason=html.escape(outcome.telegram_error), **details)
+    return context.t("refund-done", **details)

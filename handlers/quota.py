@@ -8,31 +8,25 @@ from bot.context import BotContext
 from bot.gateway.catalog import MODELS
 from bot.jobs.intake import format_reset
 from bot.jobs.money import format_usd
-from handlers.common import language_of, reply
+from handlers.common import reply
 
 
 async def quota_command(update: Update, context: BotContext) -> None:
     """Show the user's budget for the current period."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     services = context.services
     settings = services.settings
-    language = language_of(update, context)
-    texts = services.texts
     usage = await services.ledger.usage(
         user.id, period=settings.quota_period, budget_cents=settings.user_budget_cents
     )
-    period = texts(language, f"period-{settings.quota_period}")
+    period = context.t(f"period-{settings.quota_period}")
     if user.id in settings.admin_user_ids:
-        await reply(
-            message, texts(language, "quota-unlimited", period=period, spent=format_usd(usage.spent_cents))
-        )
+        await reply(message, context.t("quota-unlimited", period=period, spent=format_usd(usage.spent_cents)))
         return
     lines = [
-        texts(
-            language,
+        context.t(
             "quota",
             period=period,
             spent=format_usd(usage.spent_cents),
@@ -45,8 +39,7 @@ async def quota_command(update: Update, context: BotContext) -> None:
     paid = await services.payments.credit(user.id)
     if settings.payments_enabled or paid.available_cents or paid.reserved_cents:
         lines.append(
-            texts(
-                language,
+            context.t(
                 "quota-paid",
                 paid=format_usd(paid.available_cents),
                 reserved=format_usd(paid.reserved_cents),
@@ -57,10 +50,10 @@ async def quota_command(update: Update, context: BotContext) -> None:
     affordable = [(clips, model) for clips, model in affordable if clips > 0]
     if affordable:
         lines.append("")
-        lines.append(texts(language, "quota-buys-header"))
+        lines.append(context.t("quota-buys-header"))
         lines.extend(
-            texts(language, "quota-buys-line", clips=str(clips), model=model) for clips, model in affordable
+            context.t("quota-buys-line", clips=str(clips), model=model) for clips, model in affordable
         )
     if settings.payments_enabled:
-        lines.append(texts(language, "quota-buy-more"))
+        lines.append(context.t("quota-buy-more"))
     await reply(message, "\n".join(lines))

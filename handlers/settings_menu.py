@@ -4,44 +4,39 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Chat, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, TelegramError
+from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
+from bot.chats import is_group_chat
 from bot.context import BotContext
-from bot.preferences import GROUP_CHAT_TYPES, Field, UnavailableChoice, VideoDefaults, choose
-from bot.services import Services
-from handlers.common import NO_PREVIEW, answer_alert, language_of, reply
-from handlers.settings_view import DONE, RESET, MenuPress, MenuView, Source, render_keyboard, render_text
-from storage import PreferenceScope, PreferenceValues
+from bot.defaults_menu import DONE, MenuPress
+from handlers.common import NO_PREVIEW, answer_alert, reply
+from handlers.settings_view import render_keyboard, render_text
+from storage import PreferenceScope
 
 logger = logging.getLogger(__name__)
-
-ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 
 
 async def settings_command(update: Update, context: BotContext) -> None:
     """`/settings` opens the user's own defaults; `/settings chat` (group admins) the group's default."""
-    message = update.effective_message
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    services = context.services
-    language = language_of(update, context)
-    texts = services.texts
+    menu = context.services.defaults_menu
     args = [arg.lower() for arg in context.args or []]
     if args not in ([], ["chat"]):
-        await reply(message, texts(language, "settings-usage"))
+        await reply(message, context.t("settings-usage"))
         return
     scope: PreferenceScope = "chat" if args else "user"
     if scope == "chat":
-        if message.chat.type not in GROUP_CHAT_TYPES:
-            await reply(message, texts(language, "settings-chat-private"))
+        if not is_group_chat(message.chat.type):
+            await reply(message, context.t("settings-chat-private"))
             return
-        if not await is_chat_admin(context.bot, message.chat_id, user.id):
-            await reply(message, texts(language, "settings-chat-refused"))
+        if not await menu.is_chat_admin(message.chat_id, user.id):
+            await reply(message, context.t("settings-chat-refused"))
             return
-    view = await load_view(services, scope, user.id, message.chat)
+    view = await menu.view(scope, user.id, message.chat)
+    texts, language = context.services.texts, context.language
     await message.reply_text(
         render_text(view, texts, language),
         reply_markup=render_keyboard(view, texts, language),
@@ -57,103 +52,26 @@ async def settings_button(update: Update, context: BotContext) -> None:
         return
     press = MenuPress.decode(query.data)
     if press is None or query.message is None:
-        await answer_alert(query, context.services.texts(language_of(update, context), "button-unknown"))
+        await answer_alert(query, context.t("button-unknown"))
         return
-    services = context.services
-    texts = services.texts
-    language = language_of(update, context)
+    menu = context.services.defaults_menu
     user_id = query.from_user.id
     chat = query.message.chat
     if user_id != press.opener_id:
-        await query.answer(texts(language, "settings-not-yours"), show_alert=True)
+        await query.answer(context.t("settings-not-yours"), show_alert=True)
         return
     if press.scope == "chat" and (
-        chat.type not in GROUP_CHAT_TYPES or not await is_chat_admin(context.bot, chat.id, user_id)
+        not is_group_chat(chat.type) or not await menu.is_chat_admin(chat.id, user_id)
     ):
-        await query.answer(texts(language, "settings-not-admin"), show_alert=True)
+        await query.answer(context.t("settings-not-admin"), show_alert=True)
         return
-    note = await _apply(services, press, chat)
-    view = await load_view(services, press.scope, press.opener_id, chat)
+    note = await menu.apply(press, chat)
+    view = await menu.view(press.scope, press.opener_id, chat)
+    texts, language = context.services.texts, context.language
     text = render_text(view, texts, language, closed=press.action == DONE)
     markup = None if press.action == DONE else render_keyboard(view, texts, language)
     await _edit_menu(context.bot, chat.id, query.message.message_id, text, markup)
-    await query.answer(texts(language, note) if note else None)
-
-
-async def is_chat_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
-    """True when getChatMember says the user is the group's creator or one of its administrators."""
-    try:
-        member = await bot.get_chat_member(chat_id, user_id)
-    except TelegramError as err:
-        logger.warning("Could not check whether user %s is an admin of chat %s: %s", user_id, chat_id, err)
-        return False
-    return member.status in ADMIN_STATUSES
-
-
-async def load_view(services: Services, scope: PreferenceScope, opener_id: int, chat: Chat) -> MenuView:
-    """The defaults a menu shows and where they come from (own, the group's, or the bot's)."""
-    settings = services.settings
-    in_group = chat.type in GROUP_CHAT_TYPES
-    if scope == "chat":
-        saved = await services.preferences.get("chat", chat.id)
-        source: Source = "own" if saved is not None else "bot"
-    else:
-        saved = await services.preferences.for_request(opener_id, chat.id if in_group else None)
-        source = "bot" if saved is None else "own" if saved.scope == "user" else "chat"
-    defaults = (
-        VideoDefaults.for_operator(settings.default_model)
-        if saved is None
-        else VideoDefaults.from_values(saved.values)
-    )
-    return MenuView(
-        scope=scope,
-        opener_id=opener_id,
-        defaults=defaults.normalised(settings.generation_mode),
-        source=source,
-        generation_mode=settings.generation_mode,
-        chat_title=chat.title or chat.full_name,
-    )
-
-
-async def _apply(services: Services, press: MenuPress, chat: Chat) -> str | None:
-    """Save what the button asks for; returns the text key of the short answer to show, if any."""
-    store = services.preferences
-    owner_id = chat.id if press.scope == "chat" else press.opener_id
-    if press.action == DONE:
-        return None
-    if press.action == RESET:
-        await store.reset(press.scope, owner_id)
-        return f"settings-reset-{press.scope}"
-    settings = services.settings
-    mode = settings.generation_mode
-    operator = VideoDefaults.for_operator(settings.default_model)
-    field = Field(press.action)
-    adjusted: list[bool] = []
-
-    def change(current: PreferenceValues | None) -> PreferenceValues:
-        before = (operator if current is None else VideoDefaults.from_values(current)).normalised(mode)
-        after = choose(before, field, press.value, mode)
-        adjusted.append(_changed_fields(before, after) - {field} != set())
-        return after.to_values()
-
-    inherit = chat.id if press.scope == "user" and chat.type in GROUP_CHAT_TYPES else None
-    try:
-        await store.update(press.scope, owner_id, change, updated_by=press.opener_id, inherit_chat_id=inherit)
-    except UnavailableChoice:
-        return "settings-unavailable"
-    return "settings-saved-adjusted" if any(adjusted) else "settings-saved"
-
-
-def _changed_fields(before: VideoDefaults, after: VideoDefaults) -> set[Field]:
-    pairs = {
-        Field.ORIENTATION: (before.orientation, after.orientation),
-        Field.SPEED: (before.speed, after.speed),
-        Field.CHANNEL: (before.channel, after.channel),
-        Field.SECONDS: (before.seconds, after.seconds),
-        Field.RESOLUTION: (before.resolution, after.resolution),
-        Field.COUNT: (before.n, after.n),
-    }
-    return {field for field, (old, new) in pairs.items() if old != new}
+    await query.answer(context.t(note) if note else None)
 
 
 async def _edit_menu(

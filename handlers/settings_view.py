@@ -1,85 +1,19 @@
-"""How the /settings menu looks: its text, its buttons, and the callback data each button carries."""
+"""How the /settings menu looks: its text and its buttons (bot/defaults_menu.py has what they carry)."""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import InlineKeyboardButtonLimit
 
-from bot.gateway.request import Mode
+from bot.defaults_menu import DONE, RESET, MenuPress, MenuView
 from bot.i18n import Translator
 from bot.jobs.money import format_usd
-from bot.preferences import Field, VideoDefaults, menu_choices
-from bot.video_options import is_ascii_number
-from storage import PreferenceScope
+from bot.preferences import Field, menu_choices
 
-CALLBACK_PREFIX = "set:"
-RESET = "reset"
-DONE = "done"
-_SCOPE_CODES: dict[PreferenceScope, str] = {"user": "u", "chat": "c"}
-_SCOPES: dict[str, PreferenceScope] = {code: scope for scope, code in _SCOPE_CODES.items()}
-_FIELDS = frozenset(field.value for field in Field)
 # Rows of the keyboard, top to bottom; each row's buttons come from menu_choices.
 _ROWS = (Field.ORIENTATION, Field.SPEED, Field.CHANNEL, Field.SECONDS, Field.RESOLUTION, Field.COUNT)
 _NAMED_VALUES = {Field.ORIENTATION: "orientation", Field.SPEED: "speed", Field.CHANNEL: "channel"}
-
-Source = Literal["own", "chat", "bot"]
-
-
-@dataclass(frozen=True)
-class MenuPress:
-    """A settings button: whose menu it is, and what it does (a field and value, reset or done).
-
-    Everything needed is in the callback data, so a menu still works after the bot restarts.
-    """
-
-    scope: PreferenceScope
-    opener_id: int
-    action: str
-    value: str = ""
-
-    def encode(self) -> str:
-        """`set:<u|c>:<opener>:<action>[:<value>]`, at most 64 bytes."""
-        parts = [f"{CALLBACK_PREFIX}{_SCOPE_CODES[self.scope]}", str(self.opener_id), self.action]
-        if self.value:
-            parts.append(self.value)
-        data = ":".join(parts)
-        if len(data.encode("utf-8")) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
-
-    @classmethod
-    def decode(cls, data: str) -> MenuPress | None:
-        """The press a callback data string describes, or None when it is not a settings button."""
-        parts = data.split(":")
-        if not 4 <= len(parts) <= 5 or f"{parts[0]}:" != CALLBACK_PREFIX:
-            return None
-        scope = _SCOPES.get(parts[1])
-        opener = parts[2]
-        action = parts[3]
-        value = parts[4] if len(parts) == 5 else ""
-        if scope is None or not is_ascii_number(opener):
-            return None
-        if action in _FIELDS and value:
-            return cls(scope, int(opener), action, value)
-        if action in (RESET, DONE) and not value:
-            return cls(scope, int(opener), action)
-        return None
-
-
-@dataclass(frozen=True)
-class MenuView:
-    """What one menu shows: whose defaults, where they come from, and in which chat."""
-
-    scope: PreferenceScope
-    opener_id: int
-    defaults: VideoDefaults
-    source: Source
-    generation_mode: Mode
-    chat_title: str | None = None
 
 
 def render_text(view: MenuView, texts: Translator, language: str, *, closed: bool = False) -> str:

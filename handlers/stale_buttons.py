@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from handlers.common import answer_alert, language_of
+from handlers.common import answer_alert
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
@@ -13,4 +13,4 @@ async def unknown_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await answer_alert(query, context.services.texts(language_of(update, context), "button-unknown"))
+    await answer_alert(query, context.t("button-unknown"))

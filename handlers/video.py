@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
 from telegram import Message, Update
 
+from bot.chats import is_group_chat
 from bot.context import BotContext
+from bot.frame_fetcher import ImageProblem, ImageRef, check_downloadable
 from bot.jobs.build import FrameImage
 from bot.jobs.intake import Rejected
-from bot.video_options import OptionError, is_ascii_number, parse_video_args
-from handlers.common import is_group, language_of, origin_of, reply, shared_identity_key
-from handlers.images import ImageProblem, ImageRef, check_downloadable, fetch_frame, image_ref
+from bot.user_errors import UserFacingError
+from bot.video_options import is_ascii_number, parse_video_args
+from handlers.common import origin_of, reply, shared_identity_key
+from handlers.images import image_ref
 
 SHORTEST_EXTENSION_SECONDS = 9
 MAX_FRAMES = 2
@@ -38,7 +40,7 @@ async def video_command(update: Update, context: BotContext) -> None:
     arguments = strip_command(message.text, context.bot.username)
     if arguments is None:
         return
-    await _request_video(update, context, message, arguments, _replied_image(message))
+    await _request_video(context, message, arguments, _replied_image(message))
 
 
 async def extend_command(update: Update, context: BotContext) -> None:
@@ -53,10 +55,10 @@ async def extend_command(update: Update, context: BotContext) -> None:
     seconds_text = seconds_text.lower().removesuffix("s").removesuffix("秒")
     usable = is_ascii_number(seconds_text) and int(seconds_text) >= SHORTEST_EXTENSION_SECONDS
     if not usable or not rest.strip():
-        await reply(message, context.services.texts(language_of(update, context), "extend-usage"))
+        await reply(message, context.t("extend-usage"))
         return
     refs = _replied_image(message)
-    await _request_video(update, context, message, rest, refs, extend_to_seconds=int(seconds_text))
+    await _request_video(context, message, rest, refs, extend_to_seconds=int(seconds_text))
 
 
 def _replied_image(message: Message) -> list[ImageRef]:
@@ -83,22 +85,20 @@ async def photo_message(update: Update, context: BotContext) -> None:
     captioned = next((part for part in parts if part.caption), parts[0])
     caption = captioned.caption or ""
     arguments = strip_command(caption, context.bot.username)
-    if is_group(message):
+    if is_group_chat(message.chat.type):
         if arguments is None:
             return  # a photo in a group that does not ask us for anything
     elif arguments is None:
         arguments = caption
-    language = language_of(update, context)
-    texts = context.services.texts
     try:
         refs = [ref for part in parts if (ref := image_ref(part)) is not None]
     except ImageProblem as problem:
-        await reply(captioned, texts(language, problem.key, **problem.args_for_text))
+        await reply(captioned, context.explain(problem))
         return
     if len(refs) > MAX_FRAMES:
-        await reply(captioned, texts(language, "album-too-many", count=str(len(refs))))
+        await reply(captioned, context.t("album-too-many", count=str(len(refs))))
         return
-    await _request_video(update, context, captioned, arguments, refs)
+    await _request_video(context, captioned, arguments, refs)
 
 
 async def unusable_file(update: Update, context: BotContext) -> None:
@@ -106,15 +106,13 @@ async def unusable_file(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    language = language_of(update, context)
     try:
         image_ref(message)
     except ImageProblem as problem:
-        await reply(message, context.services.texts(language, problem.key, **problem.args_for_text))
+        await reply(message, context.explain(problem))
 
 
 async def _request_video(
-    update: Update,
     context: BotContext,
     message: Message,
     arguments: str,
@@ -122,31 +120,24 @@ async def _request_video(
     *,
     extend_to_seconds: int | None = None,
 ) -> None:
-    language = language_of(update, context)
-    texts = context.services.texts
     refusal = shared_identity_key(message)
     if refusal is not None:
-        await reply(message, texts(language, refusal))
-        return
-    try:
-        options = parse_video_args(arguments)
-    except OptionError as err:
-        # The values quote what the user typed: escape them, the reply is HTML.
-        await reply(message, texts(language, err.key, **{k: html.escape(v) for k, v in err.args.items()}))
+        await reply(message, context.t(refusal))
         return
     frames: list[FrameImage] = []
     try:
+        options = parse_video_args(arguments)
         for ref in refs:
             check_downloadable(ref)
         if not options.prompt.strip():
-            await reply(message, texts(language, "photo-needs-caption" if refs else "video-usage"))
+            await reply(message, context.t("photo-needs-caption" if refs else "video-usage"))
             return
         for ref in refs:
-            frames.append(await fetch_frame(context.bot, ref))
-    except ImageProblem as problem:
-        await reply(message, texts(language, problem.key, **problem.args_for_text))
+            frames.append(await context.services.frames.fetch(ref))
+    except UserFacingError as problem:
+        await reply(message, context.explain(problem))
         return
-    origin = origin_of(message, context, language)
+    origin = origin_of(message, context)
     result = await context.services.intake.submit(
         origin, options, frames, extend_to_seconds=extend_to_seconds
     )

@@ -353,36 +353,18 @@ class JobStore:
         return [JobImage(str(row["mime_type"]), bytes(row["data"])) for row in rows]
 
     @until_written
-    async def set_state(
+    async def advance(
         self,
         job_id: str,
         state: JobState,
         *,
         upstream_task_id: str | None = None,
-        status_message_id: int | None = None,
-        delivered_count: int | None = None,
-        attempts: int | None = None,
-        now: datetime | None = None,
+        result_urls: Sequence[str] | None = None,
     ) -> Job:
-        """Move a job to a non-terminal state (raising IllegalTransition if not allowed) and set fields.
+        """Record that the job reached the non-terminal `state`, with what the step learned, in one
+        transaction: the upstream task's id, or the finished videos' URLs (they outlive a restart).
 
-        Terminal states go through settle_delivered, fail_job and cancel_job, which also move money.
-        Fields left as None keep their value.
-        """
-        moment = self._db.now(now)
-        async with self._db.transaction() as conn:
-            job = await _require_job(conn, job_id)
-            if state.is_terminal or not can_transition(job.state, state):
-                raise IllegalTransition(job_id, job.state, state)
-            return await self._update(
-                conn, job, state, moment, upstream_task_id, status_message_id, delivered_count, attempts
-            )
-
-    @until_written
-    async def advance(self, job_id: str, state: JobState, *, upstream_task_id: str | None = None) -> Job:
-        """Record that the job reached the non-terminal `state`, in one transaction.
-
-        A no-op (except for `upstream_task_id`) when a resumed job is already there or past it; raises
+        A no-op (except for those fields) when a resumed job is already there or past it; raises
         IllegalTransition when the job has finished meanwhile (e.g. it was cancelled). The first step
         that goes upstream stamps `submitted_at`, from which the generation's deadline counts.
         """
@@ -397,11 +379,13 @@ class JobStore:
             submitted = job.submitted_at is None and _STEP_ORDER[target] >= _STEP_ORDER[JobState.SUBMITTED]
             await conn.execute(
                 "UPDATE jobs SET state = ?, updated_at = ?, upstream_task_id = COALESCE(?, upstream_task_id),"
-                " submitted_at = COALESCE(submitted_at, ?) WHERE id = ?",
+                " result_urls = COALESCE(?, result_urls), submitted_at = COALESCE(submitted_at, ?)"
+                " WHERE id = ?",
                 (
                     target.value,
                     to_db_time(moment),
                     upstream_task_id,
+                    None if result_urls is None else json.dumps(list(result_urls)),
                     to_db_time(moment) if submitted else None,
                     job_id,
                 ),
@@ -523,17 +507,6 @@ class JobStore:
         logger.info("job %s failed: %s", job_id, error_kind)
         return True
 
-    async def cancel_job(self, job_id: str, *, now: datetime | None = None) -> bool:
-        """Cancel a job that has not been sent upstream yet and refund it; False for any other state."""
-        moment = self._db.now(now)
-        async with self._db.transaction() as conn:
-            job = await _require_job(conn, job_id)
-            if job.state is not JobState.QUEUED:
-                return False
-            await _finish(conn, job, JobState.CANCELLED, moment, delivered_count=0)
-        logger.info("job %s cancelled", job_id)
-        return True
-
     async def cancel_queued_jobs(self, user_id: int, *, now: datetime | None = None) -> list[Job]:
         """Cancel and refund every queued job of a user; returns them as they are now."""
         return await self._cancel_queued(_QUEUED_OF_USER, user_id, now)
@@ -552,15 +525,6 @@ class JobStore:
                 await _finish(conn, job, JobState.CANCELLED, moment, delivered_count=0)
                 cancelled.append(await _require_job(conn, job.id))
         return cancelled
-
-    @until_written
-    async def set_result_urls(self, job_id: str, urls: Sequence[str]) -> None:
-        """Remember the finished videos' URLs before downloading them (they outlive a restart)."""
-        async with self._db.transaction() as conn:
-            await _require_job(conn, job_id)
-            await conn.execute(
-                "UPDATE jobs SET result_urls = ? WHERE id = ?", (json.dumps(list(urls)), job_id)
-            )
 
     @until_written
     async def chain(self, job_id: str, *, limit: int = 50) -> list[Job]:
@@ -608,18 +572,6 @@ class JobStore:
             " ORDER BY seq",
             (user_id,),
         )
-
-    async def queue_position(self, job_id: str) -> int:
-        """How many queued jobs (of any user) were created before this one; 0 if it is not queued."""
-        async with self._db.snapshot() as conn:
-            job_row = await fetch_row(conn, "SELECT seq, state FROM jobs WHERE id = ?", (job_id,))
-            if job_row is None:
-                raise JobNotFound(job_id)
-            if job_row["state"] != JobState.QUEUED:
-                return 0
-            return await fetch_int(
-                conn, "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND seq < ?", (job_row["seq"],)
-            )
 
     async def cleanup(self, older_than: datetime, *, images_older_than: datetime | None = None) -> int:
         """Delete jobs finished before `older_than`, and images of jobs finished before

@@ -35,9 +35,21 @@ FAMILY = re.compile(r"^[a-z]+(?:-[a-z0-9_]+)*-$")
 RAISED_INSIDE_JOBS = ("bot/gateway/client.py",)
 # Key-looking strings in the code that are not text keys.
 NOT_TEXT_KEYS = {"retry-after"}  # an HTTP header
-# Calls whose argument is a text key: the Translator (`texts(language, key)`, `translate(key)`) and the
-# exceptions/events that carry a key to it. Value: the position of the key among the arguments.
-KEY_ARGUMENT = {"texts": 1, "_texts": 1, "translate": 0, "OptionError": 0, "ImageProblem": 0, "Failed": 0}
+# Calls whose argument is a text key: the Translator (`texts(language, key)`, `translate(key)`,
+# `context.t(key)`) and the exceptions/events that carry a key to it.
+# Value: the position of the key among the arguments.
+KEY_ARGUMENT = {
+    "texts": 1,
+    "_texts": 1,
+    "translate": 0,
+    "t": 0,  # context.t(key, ...) in the handlers
+    "UserFacingError": 0,
+    "OptionError": 0,
+    "ImageProblem": 0,
+    "FollowUpProblem": 0,
+    "UnavailableChoice": 0,
+    "Failed": 0,
+}
 # Keys are plain text where the code escapes them (status messages, callback alerts): no HTML there.
 PLAIN_TEXT_PREFIXES = ("progress-", "failure-", "language-set", "retry-", "button-not-yours")
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler"}

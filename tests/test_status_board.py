@@ -149,7 +149,7 @@ async def test_many_updates_become_few_edits_and_the_newest_text_wins(live: Tele
     await board.start()
     started = time.monotonic()
     for i in range(60):
-        board.update(CHAT, message, f"step {i}", chat_is_group=False)
+        board.update(CHAT, message, f"step {i}")
         await asyncio.sleep(0.01)
     elapsed = time.monotonic() - started
     await wait_idle()
@@ -168,18 +168,18 @@ async def test_identical_text_and_markup_are_not_sent_again(live: Telegram) -> N
     board = quick(live)
     await board.start()
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Cancel", callback_data="cancel:7")]])
-    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+    board.update(CHAT, message, "<b>47%</b>", reply_markup=keyboard)
     await wait_idle()
     for _ in range(5):
-        board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+        board.update(CHAT, message, "<b>47%</b>", reply_markup=keyboard)
     assert board_tasks() == []  # nothing to do, so no worker was even started
     # A newer text replaced by the shown one before it was written: nothing to send.
-    board.update(CHAT, message, "<b>48%</b>", chat_is_group=False, reply_markup=keyboard)
-    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False, reply_markup=keyboard)
+    board.update(CHAT, message, "<b>48%</b>", reply_markup=keyboard)
+    board.update(CHAT, message, "<b>47%</b>", reply_markup=keyboard)
     await wait_idle()
     assert len(live.edits()) == 1
     # The same text without the keyboard is a change.
-    board.update(CHAT, message, "<b>47%</b>", chat_is_group=False)
+    board.update(CHAT, message, "<b>47%</b>")
     await wait_idle()
     assert [call.ok for call in live.edits()] == [True, True]
     assert live.api.state.message(CHAT, message).reply_markup is None
@@ -189,7 +189,7 @@ async def test_edits_use_html(live: Telegram) -> None:
     message = await live.message()
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, message, "<b>done</b> &amp; dusted", chat_is_group=False)
+    assert await board.finish(CHAT, message, "<b>done</b> &amp; dusted")
     assert live.edits()[0].params["parse_mode"] == "HTML"
     assert live.shown(message) == "done & dusted"
     assert live.api.state.message(CHAT, message).entities == [{"offset": 0, "length": 4, "type": "bold"}]
@@ -201,9 +201,9 @@ async def test_one_worker_per_chat_and_none_when_idle(live: Telegram) -> None:
     board = quick(live)
     await board.start()
     for message in private:
-        board.update(CHAT, message, "hello", chat_is_group=False)
+        board.update(CHAT, message, "hello")
     for message in group:
-        board.update(GROUP, message, "hello", chat_is_group=True)
+        board.update(GROUP, message, "hello")
     assert len(board_tasks()) == 2
     await wait_idle()
     assert len(live.edits()) == 5
@@ -217,14 +217,14 @@ async def test_finish_supersedes_pending_updates_and_later_updates_are_ignored(l
     message = await live.message()
     board = quick(live)
     await board.start()
-    board.update(CHAT, message, "10%", chat_is_group=False)
+    board.update(CHAT, message, "10%")
     await live.wait_for_edits(1)
     video = live.pacer.reserve_video(CHAT)  # the chat keeps room for a video: progress must wait...
-    board.update(CHAT, message, "20%", chat_is_group=False)
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)  # ...and is superseded
+    board.update(CHAT, message, "20%")
+    assert await board.finish(CHAT, message, "✅ done")  # ...and is superseded
     video.release()
     assert live.written(message) == ["10%", "✅ done"]
-    board.update(CHAT, message, "30%", chat_is_group=False)
+    board.update(CHAT, message, "30%")
     assert board_tasks() == []
     await asyncio.sleep(0.05)
     assert live.shown(message) == "✅ done"
@@ -235,7 +235,7 @@ async def test_not_modified_counts_as_success(live: Telegram) -> None:
     message = await live.message(text="✅ done")  # e.g. written before a restart
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert await board.finish(CHAT, message, "✅ done")
     [call] = live.edits()
     assert call.status == 400
     assert "not modified" in (call.description or "")
@@ -245,9 +245,9 @@ async def test_finish_of_the_text_already_shown_sends_nothing(live: Telegram) ->
     message = await live.message()
     board = quick(live)
     await board.start()
-    board.update(CHAT, message, "✅ done", chat_is_group=False)
+    board.update(CHAT, message, "✅ done")
     await wait_idle()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert await board.finish(CHAT, message, "✅ done")
     assert len(live.edits()) == 1
 
 
@@ -255,9 +255,9 @@ async def test_a_finished_message_can_get_another_final_state(live: Telegram) ->
     message = await live.message()
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
-    board.update(CHAT, message, "50%", chat_is_group=False)  # late progress stays ignored
-    assert await board.finish(CHAT, message, "✅ done, 2 clips", chat_is_group=False)
+    assert await board.finish(CHAT, message, "✅ done")
+    board.update(CHAT, message, "50%")  # late progress stays ignored
+    assert await board.finish(CHAT, message, "✅ done, 2 clips")
     assert live.written(message) == ["✅ done", "✅ done, 2 clips"]
 
 
@@ -265,8 +265,8 @@ async def test_a_refused_final_state_returns_false_and_can_be_corrected(live: Te
     message = await live.message()
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, message, "<b>broken", chat_is_group=False) is False
-    assert await board.finish(CHAT, message, "<b>fixed</b>", chat_is_group=False)
+    assert await board.finish(CHAT, message, "<b>broken") is False
+    assert await board.finish(CHAT, message, "<b>fixed</b>")
     assert live.shown(message) == "fixed"
 
 
@@ -275,11 +275,11 @@ async def test_finish_returns_false_when_the_message_was_deleted(live: Telegram)
     await live.bot.delete_message(CHAT, message)
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False) is False
+    assert await board.finish(CHAT, message, "✅ done") is False
     assert "message to edit not found" in (live.edits()[0].description or "")
     # The board stops trying: neither updates nor another finish reach Telegram.
-    board.update(CHAT, message, "again", chat_is_group=False)
-    assert await board.finish(CHAT, message, "again", chat_is_group=False) is False
+    board.update(CHAT, message, "again")
+    assert await board.finish(CHAT, message, "again") is False
     assert len(live.edits()) == 1
 
 
@@ -287,7 +287,7 @@ async def test_finish_returns_false_when_the_message_cannot_be_edited(live: Tele
     users_message = live.api.users.send_text(CHAT, CHAT, "/video a fox")["message_id"]
     board = quick(live)
     await board.start()
-    assert await board.finish(CHAT, users_message, "✅ done", chat_is_group=False) is False
+    assert await board.finish(CHAT, users_message, "✅ done") is False
     assert "can't be edited" in (live.edits()[0].description or "")
 
 
@@ -296,9 +296,9 @@ async def test_update_of_a_deleted_message_stops_the_updates(live: Telegram) -> 
     await live.bot.delete_message(CHAT, message)
     board = quick(live)
     await board.start()
-    board.update(CHAT, message, "10%", chat_is_group=False)
+    board.update(CHAT, message, "10%")
     await wait_idle()
-    board.update(CHAT, message, "20%", chat_is_group=False)
+    board.update(CHAT, message, "20%")
     await wait_idle()
     assert [call.params["text"] for call in live.edits()] == ["10%"]
 
@@ -309,7 +309,7 @@ async def test_retry_after_is_honoured_and_the_final_text_written(timed: Telegra
     timed.api.faults.inject("editMessageText", error_code=429, retry_after=3)
     board = timed.board()
     await board.start()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert await board.finish(CHAT, message, "✅ done")
     assert [call.status for call in timed.edits()] == [429, 429, 200]
     assert timed.shown(message) == "✅ done"
     first, second, third = (call.time for call in timed.edits())
@@ -322,7 +322,7 @@ async def test_retry_after_on_an_update_keeps_it_for_later(timed: Telegram) -> N
     timed.api.faults.inject("editMessageText", error_code=429, retry_after=5)
     board = timed.board()
     await board.start()
-    board.update(CHAT, message, "50%", chat_is_group=False)
+    board.update(CHAT, message, "50%")
     await wait_idle()
     assert [(call.params["text"], call.status) for call in timed.edits()] == [("50%", 429), ("50%", 200)]
     assert gaps([call.time for call in timed.edits()])[0] >= 5
@@ -337,7 +337,7 @@ async def test_network_errors_on_finish_are_retried_with_backoff(timed: Telegram
     timed.time.now += 60  # the chat's budget is whole again, so the waits are the backoff alone
     board = timed.board()
     await board.start()
-    assert await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    assert await board.finish(CHAT, message, "✅ done")
     statuses = [call.status for call in timed.edits()]
     assert sorted(statuses[:3]) == [0, 500, 502]  # 0: the connection dropped without an answer
     assert statuses[3] == 200
@@ -353,10 +353,10 @@ async def test_network_errors_on_finish_give_up_eventually(timed: Telegram) -> N
     timed.api.faults.inject("editMessageText", error_code=502, retry_after=None, count=None)
     board = timed.board()
     await board.start()
-    finishing = board.finish(CHAT, message, "✅ done", chat_is_group=False)
+    finishing = board.finish(CHAT, message, "✅ done")
     assert await asyncio.wait_for(finishing, timeout=5) is False
     assert 2 <= len(timed.edits()) <= 6
-    board.update(CHAT, message, "later", chat_is_group=False)
+    board.update(CHAT, message, "later")
     assert board_tasks() == []
 
 
@@ -367,9 +367,9 @@ async def test_a_refused_update_is_dropped_without_logging_its_text(
     board = quick(live)
     await board.start()
     with caplog.at_level(logging.INFO, logger="bot.status_board"):
-        board.update(CHAT, message, "<b>secret prompt", chat_is_group=False)
+        board.update(CHAT, message, "<b>secret prompt")
         await wait_idle()
-        assert await board.finish(CHAT, message, "<b>fine</b>", chat_is_group=False)
+        assert await board.finish(CHAT, message, "<b>fine</b>")
     assert [call.status for call in live.edits()] == [400, 200]
     assert "can't parse entities" in caplog.text.lower()
     assert "secret prompt" not in caplog.text
@@ -380,13 +380,13 @@ async def test_forget_releases_a_waiting_finish(live: Telegram) -> None:
     board = quick(live)
     await board.start()
     live.api.faults.inject_delay("editMessageText", 0.2, count=1)  # still on its way when forgotten
-    board.update(CHAT, message, "10%", chat_is_group=False)
+    board.update(CHAT, message, "10%")
     await asyncio.sleep(0.05)  # the edit is on its way
-    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done", chat_is_group=False))
+    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done"))
     await asyncio.sleep(0.01)
     board.forget(CHAT, message)
     assert await finishing is False
-    board.update(CHAT, message, "20%", chat_is_group=False)
+    board.update(CHAT, message, "20%")
     await wait_idle()
     assert live.written(message) == ["10%"]
 
@@ -396,15 +396,14 @@ async def test_forget_releases_a_waiting_finish(live: Telegram) -> None:
 
 async def drive(telegram: Telegram, board: StatusBoard, chat_id: int, count: int, rounds: int) -> list[int]:
     """Several jobs in one chat report progress at once, then all finish."""
-    group = chat_id < 0
     messages = [await telegram.message(chat_id) for _ in range(count)]
     assert telegram.time is not None
     telegram.time.now += 60  # the jobs start later: sending the messages used up no edit allowance
     for step in range(rounds):
         for message in messages:
-            board.update(chat_id, message, f"{message}: {step}%", chat_is_group=group)
+            board.update(chat_id, message, f"{message}: {step}%")
         await asyncio.sleep(0.002)
-    finals = [board.finish(chat_id, m, f"{m}: done", chat_is_group=group) for m in messages]
+    finals = [board.finish(chat_id, m, f"{m}: done") for m in messages]
     assert all(await asyncio.gather(*finals))
     return messages
 
@@ -447,12 +446,12 @@ async def test_stop_writes_finals_drops_updates_and_leaves_no_tasks(live: Telegr
     updated, finished = await live.message(), await live.message()
     board = live.board()
     await board.start()
-    board.update(CHAT, updated, "10%", chat_is_group=False)
+    board.update(CHAT, updated, "10%")
     await wait_idle()
     for _ in range(2):
         live.pacer.reserve_video(CHAT)  # the chat keeps room for two videos: progress waits its turn
-    board.update(CHAT, updated, "20%", chat_is_group=False)
-    finishing = asyncio.create_task(board.finish(CHAT, finished, "✅ done", chat_is_group=False))
+    board.update(CHAT, updated, "20%")
+    finishing = asyncio.create_task(board.finish(CHAT, finished, "✅ done"))
     await asyncio.sleep(0)
     started = time.monotonic()
     await board.stop()
@@ -461,8 +460,8 @@ async def test_stop_writes_finals_drops_updates_and_leaves_no_tasks(live: Telegr
     assert live.shown(finished) == "✅ done"
     assert live.written(updated) == ["10%"]
     assert board_tasks() == []
-    board.update(CHAT, updated, "late", chat_is_group=False)
-    assert await board.finish(CHAT, updated, "late", chat_is_group=False) is False
+    board.update(CHAT, updated, "late")
+    assert await board.finish(CHAT, updated, "late") is False
     assert board_tasks() == []
     assert len(live.edits()) == 2
 
@@ -472,7 +471,7 @@ async def test_stop_gives_up_on_a_final_that_cannot_be_written_in_time(live: Tel
     live.api.faults.inject("editMessageText", error_code=429, retry_after=30)
     board = live.board(stop_timeout=0.2)
     await board.start()
-    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done", chat_is_group=False))
+    finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done"))
     await live.wait_for_edits(1)
     started = time.monotonic()
     await board.stop()
@@ -485,8 +484,8 @@ async def test_using_the_board_before_start_is_an_error(live: Telegram) -> None:
     message = await live.message()
     board = quick(live)
     with pytest.raises(RuntimeError):
-        board.update(CHAT, message, "10%", chat_is_group=False)
+        board.update(CHAT, message, "10%")
     with pytest.raises(RuntimeError):
-        await board.finish(CHAT, message, "✅ done", chat_is_group=False)
+        await board.finish(CHAT, message, "✅ done")
     assert board_tasks() == []
     assert live.edits() == []

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
 
 from bot.gateway.catalog import MODELS, Orientation
-from bot.i18n import Translator
+from bot.i18n import LOCALES_DIR, Translator
 from bot.video_options import OptionError, VideoOptions, parse_video_args
 
+# The error keys of options.ftl (option-usage is the reminder shown with them, not an error).
+OPTION_ERROR_KEYS = {
+    entry.id.name
+    for entry in FluentParser().parse((LOCALES_DIR / "en" / "options.ftl").read_text(encoding="utf-8")).body
+    if isinstance(entry, fluent_ast.Message) and entry.id.name != "option-usage"
+}
 LANDSCAPE = Orientation.LANDSCAPE
 PORTRAIT = Orientation.PORTRAIT
 
@@ -150,21 +158,22 @@ def test_rejects(text: str, key: str, args: dict[str, str]) -> None:
     with pytest.raises(OptionError) as caught:
         parse_video_args(text)
     assert caught.value.key == key
-    assert caught.value.args.items() >= args.items()
+    assert caught.value.arguments.items() >= args.items()
 
 
 def test_unknown_option_lists_known_options_and_does_not_guess() -> None:
     with pytest.raises(OptionError) as caught:
         parse_video_args("--landscap a fox")
-    assert "--landscape" in caught.value.args["known"]
-    assert "--seconds" in caught.value.args["known"]
-    assert str(caught.value).startswith("Unknown option --landscap.")
+    known = str(caught.value.arguments["known"])
+    assert "--landscape" in known
+    assert "--seconds" in known
+    assert caught.value.text(Translator(), "en").startswith("Unknown option --landscap.")
 
 
 def test_unknown_model_lists_close_matches() -> None:
     with pytest.raises(OptionError) as caught:
         parse_video_args("--model veo-3.1-fats a fox")
-    choices = caught.value.args["choices"].split(", ")
+    choices = str(caught.value.arguments["choices"]).split(", ")
     assert "veo-3.1-fast" in choices
     assert len(choices) <= 3
     assert all(choice in MODELS for choice in choices)
@@ -173,7 +182,7 @@ def test_unknown_model_lists_close_matches() -> None:
 def test_unknown_model_without_close_match_lists_every_model() -> None:
     with pytest.raises(OptionError) as caught:
         parse_video_args("--model sora a fox")
-    assert caught.value.args["choices"].split(", ") == list(MODELS)
+    assert str(caught.value.arguments["choices"]).split(", ") == list(MODELS)
 
 
 def test_every_model_id_is_accepted() -> None:
@@ -181,8 +190,7 @@ def test_every_model_id_is_accepted() -> None:
         assert parse_video_args(f"--model {model_id} a fox").model == model_id
 
 
-# One example per error key: the English __str__ and the English .ftl must say the same thing,
-# and the Chinese .ftl must have its own text for it.
+# One example per error key: the locale files (the only copy of the texts) have it in both languages.
 ERROR_EXAMPLES = [
     "--colour red",
     "--seconds",
@@ -195,17 +203,18 @@ ERROR_EXAMPLES = [
 
 
 @pytest.mark.parametrize("text", ERROR_EXAMPLES)
-def test_error_texts_match_the_locale_files(text: str) -> None:
+def test_error_texts_come_from_the_locale_files(text: str) -> None:
     translate = Translator()
     with pytest.raises(OptionError) as caught:
         parse_video_args(text)
     error = caught.value
-    assert str(error) == translate("en", error.key, **error.args)
-    chinese = translate("zh", error.key, **error.args)
-    assert chinese != str(error)
-    assert "{" not in chinese
-    for value in error.args.values():
-        assert value in chinese
+    english, chinese = error.text(translate, "en"), error.text(translate, "zh")
+    assert english != error.key
+    assert chinese != english
+    for rendered in (english, chinese):
+        assert "{" not in rendered
+        for value in error.arguments.values():
+            assert str(value) in rendered
 
 
 def test_every_error_key_is_covered_by_the_examples() -> None:
@@ -214,7 +223,16 @@ def test_every_error_key_is_covered_by_the_examples() -> None:
         with pytest.raises(OptionError) as caught:
             parse_video_args(text)
         keys.add(caught.value.key)
-    assert keys == set(OptionError._ENGLISH)
+    assert keys == OPTION_ERROR_KEYS
+
+
+def test_typed_values_are_escaped_in_the_html_reply() -> None:
+    with pytest.raises(OptionError) as caught:
+        parse_video_args("--model <b>veo</b> a fox")
+    assert caught.value.arguments["value"] == "<b>veo</b>"
+    text = caught.value.text(Translator(), "en")
+    assert "“&lt;b&gt;veo&lt;/b&gt;”" in text
+    assert "<b>" not in text
 
 
 def test_usage_text_exists_in_both_languages() -> None:

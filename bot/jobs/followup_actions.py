@@ -24,15 +24,12 @@ from bot.jobs.delivery import (
     send_videos,
 )
 from bot.media.errors import MediaError
+from bot.user_errors import UserFacingError
 from storage import Job, JobStore
 
 
-class FollowUpProblem(Exception):
+class FollowUpProblem(UserFacingError):
     """A follow-up cannot be done; `key` names the text that tells the user why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

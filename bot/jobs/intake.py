@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.chats import is_group_chat
 from bot.gateway.catalog import Channel, get_model
 from bot.gateway.errors import InvalidRequestError
 from bot.gateway.request import MAX_SEED, ImageInput, validate_request
@@ -17,9 +18,9 @@ from bot.i18n import Translator
 from bot.jobs.build import BuiltRequest, FrameImage, build_request
 from bot.jobs.followups import continuation_model
 from bot.jobs.money import format_usd
-from bot.jobs.requests import dump_request, restore_request, segments_of
 from bot.jobs.runner import JobRunner
-from bot.preferences import GROUP_CHAT_TYPES, VideoDefaults
+from bot.jobs.stored_request import StoredRequest, dump_request
+from bot.preferences import VideoDefaults
 from bot.settings import Settings
 from bot.video_options import VideoOptions
 from storage import (
@@ -119,7 +120,7 @@ class JobIntake:
         """
         saved = None
         if self._preferences is not None:
-            group_id = origin.chat_id if origin.chat_type in GROUP_CHAT_TYPES else None
+            group_id = origin.chat_id if is_group_chat(origin.chat_type) else None
             saved = await self._preferences.for_request(origin.user_id, group_id)
         try:
             built = build_request(
@@ -168,8 +169,8 @@ class JobIntake:
                 result_urls=source.result_urls,
                 upstream_task_id=source.upstream_task_id,
             )
-        images = await self._jobs.job_images(source.id)
-        request = restore_request(source.request_json, images)
+        stored = StoredRequest.from_job(source)
+        request = stored.with_images(await self._jobs.job_images(source.id))
         spec = get_model(source.model)
         changes: dict[str, object] = {}
         if spec.channel is Channel.OFFICIAL:
@@ -182,7 +183,7 @@ class JobIntake:
             changes.update(model=follow_on.id, images=(frame,), n=1)
         request = request.model_copy(update=changes)
         # "Again" on a longer video makes the whole chain again; continuing or varying makes single clips.
-        segments = 1 if start_frame is not None or n is not None else segments_of(source.request_json)
+        segments = 1 if start_frame is not None or n is not None else stored.segments
         try:
             spec = validate_request(request, mode=source.mode)
         except InvalidRequestError as err:
@@ -325,7 +326,7 @@ def can_send_again(job: Job) -> bool:
     """True when "Try again" can send the clip this job made instead of making a new one."""
     if job.state is not JobState.FAILED or job.error_kind not in SENT_AGAIN_KINDS or job.delivered_count:
         return False
-    if segments_of(job.request_json) > 1 or job.finished_at is None:
+    if StoredRequest.from_job(job).chained or job.finished_at is None:
         return False
     if datetime.now(UTC) - job.finished_at > RESULT_VALIDITY:
         return False

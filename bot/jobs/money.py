@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.video_options import is_ascii_number
+
 
 def format_usd(cents: int) -> str:
     """Cents as dollars, e.g. 15 -> "$0.15", 120 -> "$1.20"."""
@@ -14,9 +16,9 @@ def parse_usd(text: str) -> int:
     """Dollars typed by an admin ("2.5", "$1.20") as cents; ValueError when not a positive amount."""
     cleaned = text.strip().lstrip("$").replace(",", ".")
     whole, _, fraction = cleaned.partition(".")
-    if not whole.isdigit() and not (whole == "" and fraction.isdigit()):
+    if not is_ascii_number(whole) and not (whole == "" and is_ascii_number(fraction)):
         raise ValueError(text)
-    if fraction and (not fraction.isdigit() or len(fraction) > 2):
+    if fraction and (not is_ascii_number(fraction) or len(fraction) > 2):
         raise ValueError(text)
     cents = int(whole or "0") * 100 + int((fraction or "0").ljust(2, "0"))
     if cents <= 0:

@@ -33,7 +33,6 @@ class JobReporter:
         texts: Translator,
         language: str,
         chat_id: int,
-        chat_is_group: bool,
         progress: JobProgress,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -42,7 +41,6 @@ class JobReporter:
         self._texts = texts
         self._language = language
         self._chat_id = chat_id
-        self._chat_is_group = chat_is_group
         self.progress = progress
         self.message_id: int | None = None
         self._announcement: asyncio.Task[None] | None = None
@@ -64,9 +62,7 @@ class JobReporter:
         """Fold an event into the snapshot (with the time, so the timer is real) and queue an edit."""
         self.progress = accumulate(accumulate(self.progress, event), Tick(self._wall_clock()))
         if self.message_id is not None:
-            self._board.update(
-                self._chat_id, self.message_id, self.render(), chat_is_group=self._chat_is_group
-            )
+            self._board.update(self._chat_id, self.message_id, self.render())
 
     @property
     def message_gone(self) -> bool:
@@ -79,11 +75,7 @@ class JobReporter:
         if self.message_id is None:
             return False
         return await self._board.finish(
-            self._chat_id,
-            self.message_id,
-            self.render(),
-            chat_is_group=self._chat_is_group,
-            reply_markup=reply_markup,
+            self._chat_id, self.message_id, self.render(), reply_markup=reply_markup
         )
 
 

@@ -8,14 +8,20 @@ import functools
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.jobs.pipeline import Failure, JobPipeline, Outcome, RetryLater
-from bot.jobs.reporter import JobReporter
-from bot.jobs.requests import segments_of
+from bot.i18n import Translator
+from bot.jobs.job_run import JobRun, job_id_of_workdir
+from bot.jobs.outcomes import Failure, Outcome
+from bot.jobs.pipeline import JobPipeline, RetryLater
+from bot.jobs.stored_request import StoredRequest
+from bot.jobs.telling import OutcomeTeller
+from bot.metrics import PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
 from bot.progress import PhaseChanged
+from bot.status_board import StatusBoard
 from storage import Job, JobState, JobStore
 
 logger = logging.getLogger(__name__)
@@ -40,32 +46,45 @@ def stream_was_cut(job: Job) -> bool:
     chain of clips (its finished clips lived only in the temporary folder)."""
     if job.state is JobState.QUEUED:
         return False
-    return segments_of(job.request_json) > 1 or (job.mode == "sync" and not job.result_urls)
+    return StoredRequest.from_job(job).chained or (job.mode == "sync" and not job.result_urls)
 
 
 class JobRunner:
-    """Runs each job in its own task, at most `max_concurrent` at a time, oldest first."""
+    """Runs each job in its own task, at most `max_concurrent` at a time, oldest first.
+
+    It owns every job's run (`JobRun`, with its status message), from the queue until the user is told.
+    """
 
     def __init__(
         self,
         *,
         jobs: JobStore,
         pipeline: JobPipeline,
+        teller: OutcomeTeller,
+        board: StatusBoard,
+        texts: Translator,
         pacer: TelegramPacer,
         max_concurrent: int,
         retention: timedelta,
+        temp_dir: Path,
+        metrics: PrometheusMetrics | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._jobs = jobs
         self._pipeline = pipeline
+        self._teller = teller
+        self._board = board
+        self._texts = texts
         self._pacer = pacer
+        self._temp_dir = temp_dir
+        self._metrics = metrics
         self._max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._retention = retention
         self._wall_clock = wall_clock
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: list[str] = []
-        self._reporters: dict[str, JobReporter] = {}
+        self._runs: dict[str, JobRun] = {}
         self._maintenance: asyncio.Task[None] | None = None
         self._notifier: asyncio.Task[None] | None = None
         self._telling: set[str] = set()  # jobs whose outcome is being told right now
@@ -87,13 +106,13 @@ class JobRunner:
             return
         ahead = self._jobs_ahead(len(self._waiting))
         self._waiting.append(job.id)
-        reporter = self._pipeline.reporter_for(job, queue_position=ahead)
+        run = self._open(job, queue_position=ahead)
         if ahead is not None:
-            reporter.apply(
+            run.reporter.apply(
                 PhaseChanged("queued", queue_position=ahead, queue_wait=self._expected_wait(ahead))
             )
-        self._reporters[job.id] = reporter
-        task = asyncio.create_task(self._run(job, reporter), name=f"job-{job.id}")
+        self._runs[job.id] = run
+        task = asyncio.create_task(self._run(run), name=f"job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._forget, job.id))
 
@@ -101,10 +120,9 @@ class JobRunner:
         """Cancel and refund the user's jobs that were not sent upstream yet; returns how many."""
         cancelled = await self._jobs.cancel_queued_jobs(user_id)
         for job in cancelled:
-            reporter = self._reporters.get(job.id) or self._pipeline.reporter_for(job)
+            run = self._runs.get(job.id) or self._open(job)
             self._stop_cancelled(job)
-            failure = Failure("cancelled", "cancelled by the user", retryable=True)
-            await self._pipeline.notify_failure(job, reporter, failure)
+            await self._teller.failed(run, Failure("cancelled", "cancelled by the user", retryable=True))
         return len(cancelled)
 
     async def cancel_queued_in_chat(self, chat_id: int) -> int:
@@ -120,43 +138,55 @@ class JobRunner:
         if task is not None and job.id in self._waiting:
             task.cancel()
         logger.info("Job %s cancelled: user=%s chat=%s model=%s", job.id, job.user_id, job.chat_id, job.model)
-        self._pipeline.cancelled(job)
+        if self._metrics is not None:
+            self._metrics.job_finished(outcome="cancelled")
 
-    async def _run(self, job: Job, reporter: JobReporter) -> None:
+    def _open(self, job: Job, *, queue_position: int | None = None) -> JobRun:
+        return JobRun.open(job, board=self._board, texts=self._texts, queue_position=queue_position)
+
+    async def _run(self, run: JobRun) -> None:
         # The status message goes out at once, while the job waits for a slot and generates: under
         # Telegram's rate limits it can take seconds, and the generation need not wait for it.
-        announcement = asyncio.create_task(self._pipeline.announce(job, reporter))
-        reporter.track_announcement(announcement)
+        announcement = asyncio.create_task(self._teller.announce(run))
+        run.reporter.track_announcement(announcement)
         try:
-            outcome = await self._run_until_finished(job, reporter)
+            outcome = await self._run_until_finished(run)
             if outcome is not None:
                 # Told after the slot is free: in a busy chat the final state may wait for its turn.
-                self._telling.add(job.id)
-                try:
-                    await self._pipeline.tell(job, reporter, outcome)
-                finally:
-                    self._telling.discard(job.id)
+                with self._telling_now(run.job.id):
+                    await self._teller.tell(run, outcome)
         finally:
             announcement.cancel()  # a no-op once it is done; on shutdown it must not outlive the job
 
-    async def _run_until_finished(self, job: Job, reporter: JobReporter) -> Outcome | None:
+    async def _run_until_finished(self, run: JobRun) -> Outcome | None:
         """Run the job in a slot; after local trouble, again from its recorded state after a pause."""
         pause = LOCAL_RETRY_FIRST_SECONDS
         while True:
             async with self._slots:
-                self._leave_queue(job.id)
-                self._pipeline.started(job)
-                reservation = self._pacer.reserve_video(job.chat_id)
+                self._leave_queue(run.job.id)
+                if self._metrics is not None:
+                    waited = self._wall_clock() - run.job.created_at.timestamp()
+                    self._metrics.observe_queue_wait(max(0.0, waited))
+                reservation = self._pacer.reserve_video(run.job.chat_id)
                 try:
-                    return await self._pipeline.run(job, reporter, reservation)
+                    return await self._pipeline.run(run, reservation)
                 except RetryLater:
                     pass
             await asyncio.sleep(pause)
             pause = min(pause * 2, LOCAL_RETRY_MAX_SECONDS)
-            current = await self._jobs.get_job(job.id)
+            current = await self._jobs.get_job(run.job.id)
             if current is None or current.is_terminal:
                 return None
-            job = current
+            run = run.with_job(current)
+
+    @contextlib.contextmanager
+    def _telling_now(self, job_id: str) -> Iterator[None]:
+        """Mark the job as being told, so the background sweep does not tell it at the same time."""
+        self._telling.add(job_id)
+        try:
+            yield
+        finally:
+            self._telling.discard(job_id)
 
     def _expected_wait(self, ahead: int) -> float:
         """Seconds until a job with `ahead` jobs before it starts: rounds of typical generations."""
@@ -176,13 +206,13 @@ class JobRunner:
             ahead = self._jobs_ahead(index)
             if ahead is not None:
                 wait = self._expected_wait(ahead)
-                self._reporters[waiting_id].apply(
+                self._runs[waiting_id].reporter.apply(
                     PhaseChanged("queued", queue_position=ahead, queue_wait=wait)
                 )
 
     def _forget(self, job_id: str, _task: object = None) -> None:
         self._tasks.pop(job_id, None)
-        self._reporters.pop(job_id, None)
+        self._runs.pop(job_id, None)
         if job_id in self._waiting:
             self._leave_queue(job_id)
 
@@ -213,16 +243,13 @@ class JobRunner:
             await asyncio.sleep(NOTIFY_RETRY_SECONDS)
 
     async def _notify_finished(self, job: Job) -> None:
-        reporter = self._pipeline.reporter_for(job)
-        self._telling.add(job.id)
-        try:
+        run = self._open(job)
+        with self._telling_now(job.id):
             if job.state is JobState.DELIVERED:
-                await self._pipeline.notify_delivered(job, reporter)
+                await self._teller.delivered(run)
                 return
             failure = Failure(job.error_kind or "internal", job.error_message or "", retryable=True)
-            await self._pipeline.notify_failure(job, reporter, failure)
-        finally:
-            self._telling.discard(job.id)
+            await self._teller.failed(run, failure)
 
     async def shutdown(self, *, grace_seconds: float) -> None:
         """Stop: cancel running jobs (the ledger keeps them for the next start) within `grace_seconds`."""
@@ -265,8 +292,7 @@ class JobRunner:
 
     async def _fail_interrupted(self, job: Job, reason: str) -> None:
         """Refund a job whose stream was cut and offer the user a retry."""
-        reporter = self._pipeline.reporter_for(job)
-        await self._pipeline.fail(job, reporter, Failure("interrupted", reason))
+        await self._pipeline.fail(self._open(job), Failure("interrupted", reason))
 
     async def _maintain(self) -> None:
         """Delete old finished jobs and stray temporary files, once now and then every hour."""
@@ -283,12 +309,12 @@ class JobRunner:
             await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
 
     def _remove_stray_workdirs(self) -> int:
-        temp_dir = self._pipeline.temp_dir
-        if not temp_dir.is_dir():
+        if not self._temp_dir.is_dir():
             return 0
         removed = 0
-        for folder in temp_dir.glob("job-*"):
-            if folder.name.removeprefix("job-") not in self._tasks:
+        for folder in self._temp_dir.iterdir():
+            job_id = job_id_of_workdir(folder)
+            if job_id is not None and job_id not in self._tasks:
                 with contextlib.suppress(OSError):
                     shutil.rmtree(folder)
                     removed += 1

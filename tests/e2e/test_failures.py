@@ -86,6 +86,7 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
         ("/video --seconds 5 a fox", "5"),
         ("/video --seconds 4 a fox", "Official model"),
         ("/video --n 9 a fox", "4"),
+        ("/video --model <b>veo</b> a fox", "“&lt;b&gt;veo&lt;/b&gt;”"),  # shown as typed, not parsed
     ]
     async with bot_with():
         for text, expected in cases:

@@ -62,10 +62,10 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         created.append(result.job.id)
     delivered, failed, running = created
     for state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING):
-        await jobs.set_state(delivered, state)
+        await jobs.advance(delivered, state)
     await jobs.settle_delivered(delivered, 1)
     await jobs.fail_job(failed, "timeout", "the gateway sent nothing")
-    await jobs.set_state(running, JobState.GENERATING)
+    await jobs.advance(running, JobState.GENERATING)
     try:
         yield database
     finally:

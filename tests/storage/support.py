@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage import JobImage, NewJob, Period, QuotaPolicy
+from storage import Job, JobImage, JobState, JobStore, NewJob, Period, QuotaPolicy
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -60,3 +60,18 @@ def policy(
         max_active_jobs=max_active,
         global_budget_cents=global_budget,
     )
+
+
+async def walk(jobs: JobStore, job_id: str, *states: JobState) -> Job:
+    """Move a job through `states`, one pipeline step each, and return it as it is then."""
+    job = await jobs.get_job(job_id)
+    assert job is not None
+    for state in states:
+        job = await jobs.advance(job_id, state)
+    return job
+
+
+async def deliver(jobs: JobStore, job_id: str, clips: int) -> None:
+    """Take a sync job from queued to delivered with `clips` clips charged."""
+    await walk(jobs, job_id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    assert await jobs.settle_delivered(job_id, clips)

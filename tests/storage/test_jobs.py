@@ -24,7 +24,7 @@ from storage import (
     QuotaLedger,
 )
 from storage.database import fetch_all, fetch_int
-from tests.storage.support import FakeClock, make_job, policy
+from tests.storage.support import FakeClock, make_job, policy, walk
 
 PNG = JobImage("image/png", b"\x89PNG fake first frame")
 JPEG = JobImage("image/jpeg", b"\xff\xd8 fake last frame")
@@ -44,14 +44,6 @@ async def ledger_rows(db: Database, job_id: str | None = None) -> list[tuple[str
             (job_id, job_id),
         )
     return [(row["kind"], row["amount_cents"]) for row in rows]
-
-
-async def walk_to(jobs: JobStore, job_id: str, *states: JobState) -> Job:
-    job = await jobs.get_job(job_id)
-    assert job is not None
-    for state in states:
-        job = await jobs.set_state(job_id, state)
-    return job
 
 
 async def test_create_stores_job_images_and_reservation(
@@ -95,52 +87,67 @@ async def test_invalid_new_job_is_refused_before_touching_the_database(db: Datab
 async def test_happy_path_transitions_write_fields_and_updated_at(jobs: JobStore, clock: FakeClock) -> None:
     job = await create(jobs)
     clock.advance(seconds=5)
-    job = await jobs.set_state(job.id, JobState.SUBMITTED, upstream_task_id="task-1", attempts=1)
-    assert (job.state, job.upstream_task_id, job.attempts) == (JobState.SUBMITTED, "task-1", 1)
-    assert job.updated_at == clock.now and job.created_at == clock.now - timedelta(seconds=5)
-    job = await jobs.set_state(job.id, JobState.GENERATING, status_message_id=77)
-    job = await jobs.set_state(job.id, JobState.GENERATING)
+    job = await jobs.advance(job.id, JobState.SUBMITTED, upstream_task_id="task-1")
+    assert (job.state, job.upstream_task_id) == (JobState.SUBMITTED, "task-1")
+    assert job.submitted_at == job.updated_at == clock.now
+    assert job.created_at == clock.now - timedelta(seconds=5)
+    job = await jobs.update_job(job.id, status_message_id=77)
+    clock.advance(seconds=5)
+    job = await jobs.advance(job.id, JobState.GENERATING)
     assert job.upstream_task_id == "task-1" and job.status_message_id == 77  # None keeps the value
-    job = await jobs.set_state(job.id, JobState.DOWNLOADING)
-    job = await jobs.set_state(job.id, JobState.UPLOADING, delivered_count=1)
+    assert job.submitted_at == clock.now - timedelta(seconds=5)  # stamped once, by the first step upstream
+    job = await jobs.advance(job.id, JobState.DOWNLOADING, result_urls=["https://cdn.example/v.mp4"])
+    assert job.result_urls == ("https://cdn.example/v.mp4",)
+    job = await jobs.advance(job.id, JobState.UPLOADING)
+    assert job.result_urls == ("https://cdn.example/v.mp4",)  # None keeps the value
+    job = await jobs.update_job(job.id, delivered_count=1)
     assert job.state is JobState.UPLOADING and job.delivered_count == 1
+
+
+async def test_a_step_that_skips_ahead_raises_and_changes_nothing(jobs: JobStore) -> None:
+    # (queued -> downloading is allowed: a clip made before is sent again)
+    job = await create(jobs)
+    with pytest.raises(IllegalTransition):
+        await jobs.advance(job.id, JobState.UPLOADING)
+    assert await jobs.get_job(job.id) == job
 
 
 @pytest.mark.parametrize(
     ("path", "target"),
     [
-        ((), JobState.UPLOADING),  # (queued -> downloading is allowed: a clip made before is sent again)
         ((JobState.SUBMITTED,), JobState.QUEUED),
         ((JobState.GENERATING, JobState.DOWNLOADING), JobState.GENERATING),
         ((JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING), JobState.DOWNLOADING),
     ],
 )
-async def test_illegal_transition_raises_and_changes_nothing(
-    jobs: JobStore, path: tuple[JobState, ...], target: JobState
+async def test_a_step_already_passed_is_a_no_op(
+    jobs: JobStore, clock: FakeClock, path: tuple[JobState, ...], target: JobState
 ) -> None:
-    job = await walk_to(jobs, (await create(jobs)).id, *path)
-    with pytest.raises(IllegalTransition):
-        await jobs.set_state(job.id, target)
-    assert await jobs.get_job(job.id) == job
+    """A resumed job repeats the steps it had reached; the ledger stays where the job got to."""
+    job = await walk(jobs, (await create(jobs)).id, *path)
+    clock.advance(seconds=1)
+    again = await jobs.advance(job.id, target)
+    assert again.state is job.state
+    assert again.submitted_at == job.submitted_at
 
 
 async def test_terminal_states_only_through_settle_fail_cancel(jobs: JobStore) -> None:
     job = await create(jobs)
     for target in (JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED):
         with pytest.raises(IllegalTransition):
-            await jobs.set_state(job.id, target)
+            await jobs.advance(job.id, target)
     assert await jobs.fail_job(job.id, "timeout", "upstream timed out")
     with pytest.raises(IllegalTransition):
-        await jobs.set_state(job.id, JobState.GENERATING)
+        await jobs.advance(job.id, JobState.GENERATING)
     with pytest.raises(JobNotFound):
-        await jobs.set_state("missing", JobState.GENERATING)
+        await jobs.advance("missing", JobState.GENERATING)
 
 
 async def test_settle_partial_delivery_charges_delivered_and_refunds_the_rest(
     db: Database, jobs: JobStore, ledger: QuotaLedger, clock: FakeClock
 ) -> None:
     job = await create(jobs, make_job(n=3, price_cents=100, images=(PNG,)))
-    await walk_to(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     clock.advance(minutes=3)
 
     assert await jobs.settle_delivered(job.id, 2)
@@ -162,7 +169,7 @@ async def test_settle_partial_delivery_charges_delivered_and_refunds_the_rest(
 
 async def test_settle_full_delivery_writes_no_refund(db: Database, jobs: JobStore) -> None:
     job = await create(jobs, make_job(n=2, price_cents=100))
-    await walk_to(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     assert await jobs.settle_delivered(job.id, 2)
     assert await ledger_rows(db, job.id) == [("reserve", 200), ("charge", 200)]
 
@@ -171,7 +178,7 @@ async def test_settle_requires_uploading_and_a_sane_count(jobs: JobStore) -> Non
     job = await create(jobs, make_job(n=2))
     with pytest.raises(IllegalTransition):
         await jobs.settle_delivered(job.id, 1)
-    await walk_to(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     for bad in (0, 3):
         with pytest.raises(ValueError, match="delivered_count"):
             await jobs.settle_delivered(job.id, bad)
@@ -181,7 +188,7 @@ async def test_settle_requires_uploading_and_a_sane_count(jobs: JobStore) -> Non
 
 async def test_fail_refunds_exactly_once(db: Database, jobs: JobStore, ledger: QuotaLedger) -> None:
     job = await create(jobs, make_job(n=2, price_cents=100, images=(PNG,)))
-    await jobs.set_state(job.id, JobState.GENERATING)
+    await jobs.advance(job.id, JobState.GENERATING)
 
     assert await jobs.fail_job(job.id, "content_policy", "refused by the safety filter")
     assert not await jobs.fail_job(job.id, "content_policy", "again")
@@ -200,7 +207,7 @@ async def test_fail_after_partial_upload_charges_only_what_was_delivered(
     db: Database, jobs: JobStore
 ) -> None:
     job = await create(jobs, make_job(n=2, price_cents=100))
-    await walk_to(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     await jobs.update_job(job.id, delivered_count=1)
     assert await jobs.fail_job(job.id, "upload", "second clip too large")
     assert await ledger_rows(db, job.id) == [("reserve", 200), ("charge", 100), ("refund", 100)]
@@ -208,10 +215,10 @@ async def test_fail_after_partial_upload_charges_only_what_was_delivered(
 
 async def test_fail_and_settle_do_not_override_each_other(db: Database, jobs: JobStore) -> None:
     job = await create(jobs)
-    await walk_to(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, job.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     assert await jobs.settle_delivered(job.id, 1)
     assert not await jobs.fail_job(job.id, "late", "late failure")
-    assert not await jobs.cancel_job(job.id)
+    assert await jobs.cancel_queued_jobs(1) == []
     finished = await jobs.get_job(job.id)
     assert finished is not None and finished.state is JobState.DELIVERED
     assert await ledger_rows(db, job.id) == [("reserve", 100), ("charge", 100)]
@@ -227,11 +234,10 @@ async def test_long_error_messages_are_truncated(jobs: JobStore) -> None:
 async def test_cancel_only_queued_jobs(db: Database, jobs: JobStore) -> None:
     queued = await create(jobs, make_job(message_id=1))
     started = await create(jobs, make_job(message_id=2))
-    await jobs.set_state(started.id, JobState.SUBMITTED)
+    await jobs.advance(started.id, JobState.SUBMITTED)
 
-    assert await jobs.cancel_job(queued.id)
-    assert not await jobs.cancel_job(queued.id)
-    assert not await jobs.cancel_job(started.id)
+    assert [job.id for job in await jobs.cancel_queued_jobs(1)] == [queued.id]
+    assert await jobs.cancel_queued_jobs(1) == []
     cancelled = await jobs.get_job(queued.id)
     still_running = await jobs.get_job(started.id)
     assert cancelled is not None and cancelled.state is JobState.CANCELLED
@@ -240,15 +246,13 @@ async def test_cancel_only_queued_jobs(db: Database, jobs: JobStore) -> None:
     assert await ledger_rows(db, started.id) == [("reserve", 100)]
     # A runner that picks the job up after the cancel is stopped by the transition check.
     with pytest.raises(IllegalTransition):
-        await jobs.set_state(queued.id, JobState.SUBMITTED)
-    with pytest.raises(JobNotFound):
-        await jobs.cancel_job("missing")
+        await jobs.advance(queued.id, JobState.SUBMITTED)
 
 
 async def test_cancel_queued_jobs_of_one_user(db: Database, jobs: JobStore) -> None:
     mine = [await create(jobs, make_job(user_id=1, message_id=i)) for i in range(3)]
     theirs = await create(jobs, make_job(user_id=2, message_id=10))
-    await jobs.set_state(mine[0].id, JobState.GENERATING)
+    await jobs.advance(mine[0].id, JobState.GENERATING)
 
     cancelled = await jobs.cancel_queued_jobs(1)
     assert [job.id for job in cancelled] == [mine[1].id, mine[2].id]
@@ -259,11 +263,12 @@ async def test_cancel_queued_jobs_of_one_user(db: Database, jobs: JobStore) -> N
 
 
 async def test_notifications_of_finished_jobs(jobs: JobStore) -> None:
-    first = await create(jobs, make_job(message_id=1))
-    second = await create(jobs, make_job(message_id=2))
-    running = await create(jobs, make_job(message_id=3))
+    first = await create(jobs, make_job(user_id=1, message_id=1))
+    second = await create(jobs, make_job(user_id=2, message_id=2))
+    running = await create(jobs, make_job(user_id=2, message_id=3))
+    await jobs.advance(running.id, JobState.GENERATING)
     await jobs.fail_job(second.id, "server", "500")
-    await jobs.cancel_job(first.id)
+    await jobs.cancel_queued_jobs(1)
 
     assert [job.id for job in await jobs.unnotified_finished_jobs()] == [first.id, second.id]
     assert await jobs.mark_notified(first.id)
@@ -277,9 +282,9 @@ async def test_jobs_to_resume_survive_a_restart_oldest_first(db_path: Path, cloc
     jobs = JobStore(db)
     # Same timestamp on purpose: order must come from insertion, not from the clock.
     created = [await create(jobs, make_job(message_id=i, images=(PNG, JPEG))) for i in range(4)]
-    await jobs.set_state(created[0].id, JobState.GENERATING, upstream_task_id="up-0")
+    await jobs.advance(created[0].id, JobState.GENERATING, upstream_task_id="up-0")
     await jobs.fail_job(created[1].id, "server", "500")
-    await jobs.set_state(created[3].id, JobState.SUBMITTED)
+    await jobs.advance(created[3].id, JobState.SUBMITTED)
     await db.close()
 
     db = await Database.open(db_path, clock=clock)
@@ -292,16 +297,6 @@ async def test_jobs_to_resume_survive_a_restart_oldest_first(db_path: Path, cloc
         assert await jobs.job_images(created[2].id) == [PNG, JPEG]
     finally:
         await db.close()
-
-
-async def test_queue_position(jobs: JobStore) -> None:
-    created = [await create(jobs, make_job(user_id=i, message_id=i)) for i in range(4)]
-    assert [await jobs.queue_position(job.id) for job in created] == [0, 1, 2, 3]
-    await jobs.set_state(created[0].id, JobState.SUBMITTED)
-    await jobs.cancel_job(created[1].id)
-    assert [await jobs.queue_position(job.id) for job in created] == [0, 0, 0, 1]
-    with pytest.raises(JobNotFound):
-        await jobs.queue_position("missing")
 
 
 async def test_interrupted_create_leaves_no_job_no_images_and_no_ledger_row(
@@ -350,14 +345,14 @@ async def test_cleanup_deletes_old_finished_jobs_but_keeps_the_money_history(
     db: Database, jobs: JobStore, ledger: QuotaLedger, clock: FakeClock
 ) -> None:
     old_done = await create(jobs, make_job(message_id=1, n=2, images=(PNG,)))
-    await walk_to(jobs, old_done.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
+    await walk(jobs, old_done.id, JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING)
     await jobs.settle_delivered(old_done.id, 1)
     old_failed = await create(jobs, make_job(message_id=2))
     await jobs.fail_job(old_failed.id, "server", "500")
     old_running = await create(jobs, make_job(message_id=3, images=(PNG,)))
     clock.advance(hours=2)
     recent_done = await create(jobs, make_job(message_id=4, images=(JPEG,)))
-    await jobs.cancel_job(recent_done.id)
+    await jobs.fail_job(recent_done.id, "server", "500")
     usage_before = await ledger.usage(1, period="day", budget_cents=1000)
     rows_before = await ledger_rows(db)
 

@@ -7,7 +7,6 @@ import asyncio
 from storage import (
     Database,
     JobCreated,
-    JobState,
     JobStore,
     PaymentTotals,
     QuotaLedger,
@@ -15,7 +14,7 @@ from storage import (
     collect_stats,
 )
 from storage.payments import AlreadyRefunded, CreditSpent, PaymentStore, RefundReady, UnknownCharge
-from tests.storage.support import FakeClock, make_job, policy
+from tests.storage.support import FakeClock, deliver, make_job, policy
 
 
 async def buy(payments: PaymentStore, user_id: int, cents: int, charge: str = "charge-1") -> None:
@@ -30,12 +29,6 @@ async def create(jobs: JobStore, message_id: int, *, price: int, budget: int, n:
     )
     assert isinstance(result, JobCreated), result
     return result
-
-
-async def deliver(jobs: JobStore, job_id: str, clips: int) -> None:
-    for state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING):
-        await jobs.set_state(job_id, state)
-    assert await jobs.settle_delivered(job_id, clips)
 
 
 async def test_the_same_charge_is_credited_once_even_when_recorded_concurrently(db: Database) -> None:

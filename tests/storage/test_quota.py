@@ -12,13 +12,12 @@ from storage import (
     MAX_GRANT_CENTS,
     Database,
     JobCreated,
-    JobState,
     JobStore,
     Period,
     QuotaLedger,
     Refused,
 )
-from tests.storage.support import FakeClock, make_job, policy
+from tests.storage.support import FakeClock, deliver, make_job, policy
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
@@ -169,7 +168,7 @@ async def test_failed_and_cancelled_jobs_give_the_budget_back(jobs: JobStore) ->
     first = await jobs.create_job(make_job(message_id=1), policy=limits)
     assert isinstance(first, JobCreated)
     assert isinstance(await jobs.create_job(make_job(message_id=2), policy=limits), Refused)
-    await jobs.cancel_job(first.job.id)
+    assert [job.id for job in await jobs.cancel_queued_jobs(1)] == [first.job.id]
     second = await jobs.create_job(make_job(message_id=3), policy=limits)
     assert isinstance(second, JobCreated)
     await jobs.fail_job(second.job.id, "server", "500")
@@ -265,9 +264,7 @@ async def test_usage_summary(jobs: JobStore, ledger: QuotaLedger) -> None:
     other_user = await jobs.create_job(make_job(user_id=2, message_id=3, n=4), policy=limits)
     assert isinstance(delivered, JobCreated) and isinstance(running, JobCreated)
     assert isinstance(other_user, JobCreated)
-    for state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING):
-        await jobs.set_state(delivered.job.id, state)
-    await jobs.settle_delivered(delivered.job.id, 1)
+    await deliver(jobs, delivered.job.id, 1)
     await ledger.grant(1, 300, actor_id=999, period="week")
 
     usage = await ledger.usage(1, period="week", budget_cents=1000)

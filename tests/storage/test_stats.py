@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storage import Database, JobCreated, JobState, JobStore, collect_stats
-from tests.storage.support import FakeClock, make_job, policy
+from tests.storage.support import FakeClock, deliver, make_job, policy
 
 
 async def create(jobs: JobStore, user_id: int, message_id: int, n: int = 1) -> str:
     result = await jobs.create_job(make_job(user_id=user_id, message_id=message_id, n=n), policy=policy())
     assert isinstance(result, JobCreated)
     return result.job.id
-
-
-async def deliver(jobs: JobStore, job_id: str, count: int) -> None:
-    for state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.UPLOADING):
-        await jobs.set_state(job_id, state)
-    assert await jobs.settle_delivered(job_id, count)
 
 
 async def test_stats_for_today_and_the_week(db: Database, jobs: JobStore, clock: FakeClock) -> None:
@@ -32,8 +26,9 @@ async def test_stats_for_today_and_the_week(db: Database, jobs: JobStore, clock:
     await deliver(jobs, await create(jobs, 1, 4), 1)
     await jobs.fail_job(await create(jobs, 2, 5), "content_policy", "refused")
     await create(jobs, 3, 6)
-    await jobs.set_state(await create(jobs, 1, 7), JobState.GENERATING)
-    await jobs.cancel_job(await create(jobs, 4, 8))
+    await jobs.advance(await create(jobs, 1, 7), JobState.GENERATING)
+    await create(jobs, 4, 8)
+    assert len(await jobs.cancel_queued_jobs(4)) == 1
 
     stats = await collect_stats(db, period="week", now=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
 

@@ -1,5 +1,4 @@
-# Errors in the options of /video (bot/video_options.py). Keep the English texts identical to
-# OptionError._ENGLISH: a test checks they agree.
+# Errors in the options of /video (OptionError in bot/video_options.py).
 
 option-unknown = Unknown option { $option }. Options: { $known }.
 option-missing-value = { $option } needs a value, for example: { $example }.
