@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from bench.wire import MessageKey
-from tests.fakes.bot_api_flood import FloodLimits
+from tests.fakes.bot_api import FloodLimits
 
 _EPSILON = 1e-9  # in tokens: the fake's tolerance for "a whole token is there"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.floor import FloorSend, JobFloor, Kind, job_floors, send_times
-from tests.fakes.bot_api_flood import FloodLimits
+from tests.fakes.bot_api import FloodLimits
 
 GROUP = -1001700000001
 OTHER_GROUP = -1001700000002

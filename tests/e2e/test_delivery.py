@@ -32,24 +32,24 @@ async def test_try_again_after_telegram_refused_for_the_whole_window_sends_the_s
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=8101)
-    fault = api.inject("sendVideo", error_code=502, for_seconds=4)
+    chat = api.users.private_chat(user_id=8101)
+    fault = api.faults.inject("sendVideo", error_code=502, for_seconds=4)
     async with bot_with(delivery_retry_minutes=0.03):  # a window of about two seconds
-        api.send_text(chat, None, "/video a paper boat")
+        api.users.send_text(chat, None, "/video a paper boat")
         await _finished(database, 1)
         [failed] = await all_jobs(database)
         assert failed.state is JobState.FAILED and failed.error_kind == "upload_failed"
-        status = api.message(chat, failed.status_message_id or 0)
+        status = api.state.message(chat, failed.status_message_id or 0)
         assert status is not None and "Try again" in (status.text or "")
         assert "the video is not made again" in (status.text or "")
-        api.clear_faults()
+        api.faults.clear()
         assert fault.hits >= 2
-        api.press_button(chat, chat.user, status.message_id, FollowUp("again", failed.id).encode())
+        api.users.press_button(chat, chat.user, status.message_id, FollowUp("again", failed.id).encode())
         await _finished(database, 2)
 
     failed_again, sent = await all_jobs(database)
     assert failed_again.id == failed.id and sent.state is JobState.DELIVERED
-    assert len(api.videos_sent(chat)) == 1
+    assert len(api.state.videos_sent(chat)) == 1
     assert len(gateway.requests_to(STREAMS, method="POST")) == 1  # the clip was made (and paid) once
     await assert_ledger_sound(database, clips_paid_upstream=1)
     db = await Database.open(database)

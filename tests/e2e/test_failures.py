@@ -33,31 +33,31 @@ async def usage_left(settings_path: Any, user_id: int) -> int:
 async def test_content_policy_failure_is_explained_and_refunded(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
 ) -> None:
-    chat = api.private_chat(user_id=2001)
+    chat = api.users.private_chat(user_id=2001)
     async with bot_with():
-        api.send_text(chat, None, "/video a famous actor on stage #policy")
-        edit = await api.wait_for(final_edit("content policy"), timeout=10)
+        api.users.send_text(chat, None, "/video a famous actor on stage #policy")
+        edit = await api.calls.wait_for(final_edit("content policy"), timeout=10)
 
     assert "PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED" in edit.params["text"]
     assert "Nothing was charged" in edit.params["text"]
-    status = api.message(chat, edit.params["message_id"])
+    status = api.state.message(chat, edit.params["message_id"])
     [retry] = status.callback_data
     assert retry.startswith("fu:again:")
-    assert api.videos_sent(chat) == []
+    assert api.state.videos_sent(chat) == []
     assert await usage_left(tmp_path / "bot.sqlite3", 2001) == 100
 
 
 async def test_cut_stream_and_server_errors_refund(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
 ) -> None:
-    chat = api.private_chat(user_id=2002)
+    chat = api.users.private_chat(user_id=2002)
     async with bot_with():
-        api.send_text(chat, None, "/video waves on a beach #cut")
-        cut = await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+        api.users.send_text(chat, None, "/video waves on a beach #cut")
+        cut = await api.calls.wait_for(final_edit("Nothing was charged"), timeout=10)
         assert "connection to the video service failed" in cut.params["text"]
         start = len(api.calls)
-        api.send_text(chat, None, "/video waves on a beach #500")
-        edit = await api.wait_for(final_edit("Nothing was charged"), timeout=15, start=start)
+        api.users.send_text(chat, None, "/video waves on a beach #500")
+        edit = await api.calls.wait_for(final_edit("Nothing was charged"), timeout=15, start=start)
 
     assert "problem" in edit.params["text"]
     assert await usage_left(tmp_path / "bot.sqlite3", 2002) == 100
@@ -66,20 +66,20 @@ async def test_cut_stream_and_server_errors_refund(
 async def test_a_runaway_stream_line_is_a_service_problem_and_refunded(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
 ) -> None:
-    chat = api.private_chat(user_id=2090)
+    chat = api.users.private_chat(user_id=2090)
     async with bot_with():
-        api.send_text(chat, None, "/video waves on a beach #longline")
-        edit = await api.wait_for(final_edit("Nothing was charged"), timeout=10)
+        api.users.send_text(chat, None, "/video waves on a beach #longline")
+        edit = await api.calls.wait_for(final_edit("Nothing was charged"), timeout=10)
 
     assert "The video service had a problem" in edit.params["text"]
-    assert api.videos_sent(chat) == []
+    assert api.state.videos_sent(chat) == []
     assert await usage_left(tmp_path / "bot.sqlite3", 2090) == 100
 
 
 async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=2003)
+    chat = api.users.private_chat(user_id=2003)
     cases = [
         ("/video", "Tell me what to film"),
         ("/video --colour red a fox", "--colour"),
@@ -90,24 +90,24 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
     ]
     async with bot_with():
         for text, expected in cases:
-            message = api.send_text(chat, None, text)
-            reply = await api.wait_for(replying_to(message["message_id"]), timeout=10)
+            message = api.users.send_text(chat, None, text)
+            reply = await api.calls.wait_for(replying_to(message["message_id"]), timeout=10)
             assert expected in reply.params["text"], (text, reply.params["text"])
-        pdf = api.send_document(
+        pdf = api.users.send_document(
             chat, None, b"%PDF-1.4 not an image", "paper.pdf", "application/pdf", caption="x"
         )
-        reply = await api.wait_for(replying_to(pdf["message_id"]), timeout=10)
+        reply = await api.calls.wait_for(replying_to(pdf["message_id"]), timeout=10)
         assert "JPEG, PNG, WEBP" in reply.params["text"]
-        odd = api.send_document(chat, None, b"data", "<b>notes.txt", "", caption="x")
-        reply = await api.wait_for(replying_to(odd["message_id"]), timeout=10)
+        odd = api.users.send_document(chat, None, b"data", "<b>notes.txt", "", caption="x")
+        reply = await api.calls.wait_for(replying_to(odd["message_id"]), timeout=10)
         assert "&lt;b&gt;notes.txt" in reply.params["text"]  # the file name is shown, not parsed
-        huge = api.send_document(
+        huge = api.users.send_document(
             chat, None, b"\xff\xd8\xff" + bytes(30 * 1024 * 1024), "huge.jpg", "image/jpeg"
         )
-        reply = await api.wait_for(replying_to(huge["message_id"]), timeout=10)
+        reply = await api.calls.wait_for(replying_to(huge["message_id"]), timeout=10)
         assert "up to 20 MB" in reply.params["text"]
-        sticker = api.send_sticker(chat, None)
-        reply = await api.wait_for(replying_to(sticker["message_id"]), timeout=10)
+        sticker = api.users.send_sticker(chat, None)
+        reply = await api.calls.wait_for(replying_to(sticker["message_id"]), timeout=10)
         assert "Stickers" in reply.params["text"]
 
     assert gateway.requests == []
@@ -116,13 +116,13 @@ async def test_bad_inputs_get_friendly_answers_and_cost_nothing(
 async def test_html_in_prompts_is_shown_literally(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=2004)
+    chat = api.users.private_chat(user_id=2004)
     prompt = "a <b>bold</b> fox & <i>friends</i> </pre>"
     async with bot_with():
-        api.send_text(chat, None, f"/video {prompt}")
-        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+        api.users.send_text(chat, None, f"/video {prompt}")
+        await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
 
-    video = api.videos_sent(chat)[0]
+    video = api.state.videos_sent(chat)[0]
     assert prompt in video.caption  # the caption shows the text, not formatting
     assert all(call.status != 400 for call in api.calls)
 
@@ -130,10 +130,10 @@ async def test_html_in_prompts_is_shown_literally(
 async def test_budget_refusal_says_what_is_left_and_when_it_resets(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=2005)
+    chat = api.users.private_chat(user_id=2005)
     async with bot_with(user_budget_usd="0.20"):
-        api.send_text(chat, None, "/video a standard clip --standard")  # $0.25 > $0.20
-        reply = await api.wait_for("sendMessage", timeout=10)
+        api.users.send_text(chat, None, "/video a standard clip --standard")  # $0.25 > $0.20
+        reply = await api.calls.wait_for("sendMessage", timeout=10)
 
     assert "$0.25" in reply.params["text"] and "$0.20" in reply.params["text"]
     assert "UTC" in reply.params["text"]
@@ -143,10 +143,10 @@ async def test_budget_refusal_says_what_is_left_and_when_it_resets(
 async def test_allow_list_refuses_politely(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=2006)
+    chat = api.users.private_chat(user_id=2006)
     async with bot_with(allowed_user_ids="1,2"):
-        api.send_text(chat, None, "/video a fox")
-        reply = await api.wait_for("sendMessage", timeout=10)
+        api.users.send_text(chat, None, "/video a fox")
+        reply = await api.calls.wait_for("sendMessage", timeout=10)
 
     assert "private" in reply.params["text"]
     assert gateway.requests == []

@@ -20,18 +20,18 @@ def button(message: Any, action: str) -> str:
 
 
 async def next_videos(api: FakeBotAPI, chat: Any, start: int) -> list[Any]:
-    await api.wait_for(
+    await api.calls.wait_for(
         lambda call: call.method in ("sendVideo", "sendMediaGroup") and call.ok, timeout=20, start=start
     )
-    return api.videos_sent(chat)
+    return api.state.videos_sent(chat)
 
 
 async def test_again_variations_continue_and_stitch(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7001)
+    chat = api.users.private_chat(user_id=7001)
     async with bot_with(user_budget_usd="5.00"):
-        api.send_text(chat, None, "/video a sailboat at sea")
+        api.users.send_text(chat, None, "/video a sailboat at sea")
         [first] = await next_videos(api, chat, 0)
         labels = [button_["text"] for row in first.reply_markup["inline_keyboard"] for button_ in row]
         assert labels == [
@@ -43,20 +43,22 @@ async def test_again_variations_continue_and_stitch(
         ]
 
         start = len(api.calls)
-        api.press_button(chat, None, first.message_id, button(first, "again"))
+        api.users.press_button(chat, None, first.message_id, button(first, "again"))
         videos = await next_videos(api, chat, start)
         assert len(videos) == 2
 
         start = len(api.calls)
-        api.press_button(
+        api.users.press_button(
             chat, None, first.message_id, "fu:vary:" + button(first, "again").split(":")[2] + ":2"
         )
-        await api.wait_for(lambda call: call.method == "sendMediaGroup" and call.ok, timeout=20, start=start)
-        assert len(api.videos_sent(chat)) == 4
+        await api.calls.wait_for(
+            lambda call: call.method == "sendMediaGroup" and call.ok, timeout=20, start=start
+        )
+        assert len(api.state.videos_sent(chat)) == 4
 
-        second = api.videos_sent(chat)[1]
+        second = api.state.videos_sent(chat)[1]
         start = len(api.calls)
-        api.press_button(chat, None, second.message_id, button(second, "continue"))
+        api.users.press_button(chat, None, second.message_id, button(second, "continue"))
         videos = await next_videos(api, chat, start)
         continued = videos[-1]
         assert continued.reply_to == second.message_id
@@ -65,7 +67,7 @@ async def test_again_variations_continue_and_stitch(
         ]
 
         start = len(api.calls)
-        api.press_button(chat, None, continued.message_id, button(continued, "stitch"))
+        api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
         videos = await next_videos(api, chat, start)
         stitched = videos[-1]
 
@@ -87,16 +89,16 @@ async def test_again_variations_continue_and_stitch(
 async def test_only_the_owner_can_use_the_buttons(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    group = api.group(chat_id=-1007001)
-    owner = api.user(7002, "Owner")
-    other = api.user(7003, "Other")
+    group = api.users.group(chat_id=-1007001)
+    owner = api.users.user(7002, "Owner")
+    other = api.users.user(7003, "Other")
     async with bot_with():
-        api.send_text(group, owner, "/video a red balloon")
+        api.users.send_text(group, owner, "/video a red balloon")
         [video] = await next_videos(api, group, 0)
-        query = api.press_button(group, other, video.message_id, button(video, "again"))
-        await api.wait_for("answerCallbackQuery")
+        query = api.users.press_button(group, other, video.message_id, button(video, "again"))
+        await api.calls.wait_for("answerCallbackQuery")
 
-    answer = api.callback_answer(query["id"])
+    answer = api.state.callback_answer(query["id"])
     assert answer is not None and answer.get("show_alert") is True
     assert "someone else" in answer["text"]
     assert len(gateway.requests_to("/v1/chat/completions")) == 1
@@ -105,17 +107,17 @@ async def test_only_the_owner_can_use_the_buttons(
 async def test_extend_chains_clips_into_one_longer_video(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
 ) -> None:
-    chat = api.private_chat(user_id=7004)
+    chat = api.users.private_chat(user_id=7004)
     gateway.generation_seconds = 2.0  # long enough for the status message to show the chain's progress
     async with bot_with(user_budget_usd="1.00"):
-        usage = api.send_text(chat, None, "/extend soon")
-        await api.wait_for(replying_to(usage["message_id"]), timeout=10)
-        too_long = api.send_text(chat, None, "/extend 90 a very long river")
-        refused = await api.wait_for(replying_to(too_long["message_id"]), timeout=10)
+        usage = api.users.send_text(chat, None, "/extend soon")
+        await api.calls.wait_for(replying_to(usage["message_id"]), timeout=10)
+        too_long = api.users.send_text(chat, None, "/extend 90 a very long river")
+        refused = await api.calls.wait_for(replying_to(too_long["message_id"]), timeout=10)
         start = len(api.calls)
-        api.send_text(chat, None, "/extend 20 a hot-air balloon over hills")
+        api.users.send_text(chat, None, "/extend 20 a hot-air balloon over hills")
         [video] = await next_videos(api, chat, start)
-        final = await api.wait_for(
+        final = await api.calls.wait_for(
             lambda call: call.method == "editMessageText" and "ready" in call.params["text"], timeout=10
         )
 
@@ -135,7 +137,7 @@ async def test_extend_chains_clips_into_one_longer_video(
         or video.video["duration"] >= 3 * single_clip // 8
     )
     assert "3 clips" in final.params["text"]
-    statuses = [call.params["text"] for call in api.calls_to("editMessageText")]
+    statuses = [call.params["text"] for call in api.calls.to("editMessageText")]
     assert any("%" in text for text in statuses)
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
@@ -147,17 +149,17 @@ async def test_extend_chains_clips_into_one_longer_video(
 async def test_a_double_tap_makes_one_job(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7005)
+    chat = api.users.private_chat(user_id=7005)
     async with bot_with():
-        api.send_text(chat, None, "/video a paper crane")
+        api.users.send_text(chat, None, "/video a paper crane")
         [video] = await next_videos(api, chat, 0)
         start = len(api.calls)
-        first = api.press_button(chat, None, video.message_id, button(video, "again"))
-        second = api.press_button(chat, None, video.message_id, button(video, "again"))
+        first = api.users.press_button(chat, None, video.message_id, button(video, "again"))
+        second = api.users.press_button(chat, None, video.message_id, button(video, "again"))
         await next_videos(api, chat, start)
-        await api.wait_for(lambda call: call.method == "answerCallbackQuery" and call.ok, start=start)
+        await api.calls.wait_for(lambda call: call.method == "answerCallbackQuery" and call.ok, start=start)
 
-    answers = [api.callback_answer(query["id"]) or {} for query in (first, second)]
+    answers = [api.state.callback_answer(query["id"]) or {} for query in (first, second)]
     assert sorted(answer.get("text", "") for answer in answers) == [
         "That retry is already on its way.",
         "🔁 Trying again…",

@@ -15,13 +15,13 @@ BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
 
 
 async def test_forged_pack_buttons_get_an_alert_and_no_invoice(api: FakeBotAPI, bot_with: BotStarter) -> None:
-    chat = api.private_chat(user_id=6201)
+    chat = api.users.private_chat(user_id=6201)
     async with bot_with(STARS_PACKS="50:0.50"):
-        message = api.send_text(chat, None, "/buy")
-        menu = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+        message = api.users.send_text(chat, None, "/buy")
+        menu = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
         # Arabic-Indic fifty first: today it is taken for 50 and answered at once, so the test fails fast.
         for data in ("buy:٥٠", "buy:49", "buy:", "buy:x", "buy:-50", "buy:²"):
-            query = api.press_crafted_button(chat, None, menu.result["message_id"], data)
+            query = api.users.press_crafted_button(chat, None, menu.result["message_id"], data)
             answer = await answered(api, query["id"])
             assert answer.get("show_alert") is True, (data, answer)
             assert "no longer on sale" in str(answer.get("text")), data

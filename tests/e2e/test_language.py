@@ -21,27 +21,27 @@ POLICY_CODE = "PUBLIC_ERROR_PROMINENT_PEOPLE_FILTER_FAILED"
 @pytest.fixture(autouse=True)
 def no_flood_control(api: FakeBotAPI) -> None:
     """Flood control is tested elsewhere; here its whole-second retries would only slow the dialogues."""
-    api.set_flood_limits(FloodLimits.off())
+    api.flood.configure(FloodLimits.off())
 
 
 async def ask(
     api: FakeBotAPI, chat: Any, text: str, *, user: Any = None, thread_id: int | None = None
 ) -> Any:
     """Send a message and return the bot's answer to it (the sendMessage call)."""
-    message = api.send_text(chat, user, text, thread_id=thread_id)
-    return await api.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
+    message = api.users.send_text(chat, user, text, thread_id=thread_id)
+    return await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
 
 
 async def tap(api: FakeBotAPI, chat: Any, menu_id: int, choice: str, *, user: Any = None) -> tuple[str, str]:
     """Press a /language button; returns (the callback answer, the menu's text after its edit)."""
     start = len(api.calls)
-    query = api.press_button(chat, user, menu_id, f"lang:{choice}")
-    edit = await api.wait_for(
+    query = api.users.press_button(chat, user, menu_id, f"lang:{choice}")
+    edit = await api.calls.wait_for(
         lambda call: call.method == "editMessageText" and call.ok and call.params["message_id"] == menu_id,
         timeout=10,
         start=start,
     )
-    answer = api.callback_answer(query["id"])
+    answer = api.state.callback_answer(query["id"])
     assert answer is not None
     return str(answer.get("text")), str(edit.params["text"])
 
@@ -54,26 +54,26 @@ def final_edit(text_part: str) -> Callable[[Any], bool]:
 async def test_telegram_chinese_gets_chinese_texts_until_the_user_picks_english(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7001, first_name="Wei", language_code="zh-hans")
+    chat = api.users.private_chat(user_id=7001, first_name="Wei", language_code="zh-hans")
     async with bot_with():
         help_zh = (await ask(api, chat, "/help")).params["text"]
         refused_zh = (await ask(api, chat, "/video --seconds 4 一只猫在弹钢琴")).params["text"]
         status_zh = (await ask(api, chat, "/video 一位著名演员在舞台上 #policy")).params["text"]
-        failed_zh = await api.wait_for(final_edit("内容政策"), timeout=10)
+        failed_zh = await api.calls.wait_for(final_edit("内容政策"), timeout=10)
 
         menu = await ask(api, chat, "/language")
         toast, confirmed = await tap(api, chat, menu.result["message_id"], "en")
 
         help_en = (await ask(api, chat, "/help")).params["text"]
         start = len(api.calls)
-        api.send_text(chat, None, "/video a famous actor on stage #policy")
-        failed_en = await api.wait_for(final_edit("content policy"), timeout=10, start=start)
+        api.users.send_text(chat, None, "/video a famous actor on stage #policy")
+        failed_en = await api.calls.wait_for(final_edit("content policy"), timeout=10, start=start)
 
     assert "生成视频" in help_zh and "--seconds" in help_zh
     assert "官方模型" in refused_zh and "本次未扣费" in refused_zh
     assert "模型：veo-3.1-fast" in status_zh
     assert POLICY_CODE in failed_zh.params["text"] and "本次未扣费" in failed_zh.params["text"]
-    status = api.message(chat, failed_zh.params["message_id"])
+    status = api.state.message(chat, failed_zh.params["message_id"])
     assert status is not None
     assert [button["text"] for row in status.inline_keyboard for button in row] == ["🔁 重试"]
 
@@ -86,7 +86,7 @@ async def test_telegram_chinese_gets_chinese_texts_until_the_user_picks_english(
 async def test_automatic_goes_back_to_telegrams_language(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7002, language_code="zh-CN")
+    chat = api.users.private_chat(user_id=7002, language_code="zh-CN")
     async with bot_with():
         menu = await ask(api, chat, "/language")
         menu_id = menu.result["message_id"]
@@ -99,7 +99,7 @@ async def test_automatic_goes_back_to_telegrams_language(
     assert "Make a video" in help_en
     assert toast == automatic == "✅ 我会跟随你的 Telegram 语言：简体中文。"
     assert "生成视频" in help_zh
-    buttons = api.message(chat, menu_id)
+    buttons = api.state.message(chat, menu_id)
     assert buttons is not None
     assert [button["text"] for row in buttons.inline_keyboard for button in row] == [
         "English",
@@ -111,8 +111,8 @@ async def test_automatic_goes_back_to_telegrams_language(
 async def test_the_choice_survives_a_restart(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
-    chinese_phone = api.private_chat(user_id=7003, language_code="zh-hans")
-    english_phone = api.private_chat(user_id=7004, language_code="en")
+    chinese_phone = api.users.private_chat(user_id=7003, language_code="zh-hans")
+    english_phone = api.users.private_chat(user_id=7004, language_code="en")
     async with bot_with():
         menu = await ask(api, chinese_phone, "/language")
         await tap(api, chinese_phone, menu.result["message_id"], "en")
@@ -137,10 +137,10 @@ async def test_the_choice_survives_a_restart(
 async def test_in_a_topic_the_menu_stays_in_the_topic_and_each_tap_is_per_user(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    group = api.group(chat_id=-1007001, title="Studio", forum=True)
-    topic = api.create_topic(group, "Videos")
-    asker = api.user(7005, "Ann", language_code="en")
-    tapper = api.user(7006, "Bo", language_code="en")
+    group = api.users.group(chat_id=-1007001, title="Studio", forum=True)
+    topic = api.users.create_topic(group, "Videos")
+    asker = api.users.user(7005, "Ann", language_code="en")
+    tapper = api.users.user(7006, "Bo", language_code="en")
     async with bot_with():
         menu = await ask(api, group, "/language", user=asker, thread_id=topic)
         toast, confirmed = await tap(api, group, menu.result["message_id"], "zh", user=tapper)
@@ -151,4 +151,4 @@ async def test_in_a_topic_the_menu_stays_in_the_topic_and_each_tap_is_per_user(
     assert toast == confirmed == "✅ 好的，以后我会用简体中文回复你。"
     assert "生成视频" in tapper_help
     assert "Make a video" in asker_help
-    assert all(message.thread_id == topic for message in api.bot_messages_in(group))
+    assert all(message.thread_id == topic for message in api.state.bot_messages_in(group))

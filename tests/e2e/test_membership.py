@@ -30,28 +30,30 @@ async def test_added_then_removed_refunds_the_queued_job_and_sends_nothing_more(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     gateway.generation_seconds = 6.0  # the busy job holds the only slot while the group's job waits
-    busy = api.private_chat(user_id=6302)
-    group = api.group(GROUP, "Makers")
-    user = api.user(USER, "Gil")
+    busy = api.users.private_chat(user_id=6302)
+    group = api.users.group(GROUP, "Makers")
+    user = api.users.user(USER, "Gil")
     database = tmp_path / "bot.sqlite3"
     async with bot_with(max_concurrent_jobs=1):
-        api.bot_membership(group, user, "left", "member")
-        api.send_text(busy, None, "/video the slot is taken")
-        await api.wait_for(
+        api.users.bot_membership(group, user, "left", "member")
+        api.users.send_text(busy, None, "/video the slot is taken")
+        await api.calls.wait_for(
             lambda call: call.method == "editMessageText" and "%" in call.params["text"], timeout=10
         )
         added = chat_row(database)
-        api.send_text(group, user, "/video waiting in the group")
-        await api.wait_for(lambda call: call.method == "sendMessage" and call.params["chat_id"] == GROUP)
+        api.users.send_text(group, user, "/video waiting in the group")
+        await api.calls.wait_for(
+            lambda call: call.method == "sendMessage" and call.params["chat_id"] == GROUP
+        )
         removed_at = len(api.calls)
-        api.bot_membership(group, user, "member", "left")
+        api.users.bot_membership(group, user, "member", "left")
         # The slot frees when the busy video is sent; a job still queued in the group would start then.
-        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+        await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
         removed = chat_row(database)
         quiet = [call for call in api.calls[removed_at:] if str(call.params.get("chat_id")) == str(GROUP)]
         # An update already on its way when the bot left is answered, not started.
-        late = api.send_text(group, user, "/video on its way when I was removed")
-        answer = await api.wait_for(replying_to(late["message_id"], GROUP))
+        late = api.users.send_text(group, user, "/video on its way when I was removed")
+        answer = await api.calls.wait_for(replying_to(late["message_id"], GROUP))
 
     assert added["member"] == 1 and added["left_at"] is None
     assert removed["member"] == 0 and removed["left_at"] is not None

@@ -28,7 +28,7 @@ def no_internal_failures(api: FakeBotAPI) -> None:
 
 async def answered(api: FakeBotAPI, query_id: str) -> dict[str, Any]:
     for _ in range(150):
-        answer = api.callback_answer(query_id)
+        answer = api.state.callback_answer(query_id)
         if answer is not None:
             return answer
         await asyncio.sleep(0.1)
@@ -38,13 +38,13 @@ async def answered(api: FakeBotAPI, query_id: str) -> dict[str, Any]:
 async def test_forged_and_stale_buttons_are_answered_with_an_alert(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=6102)
+    chat = api.users.private_chat(user_id=6102)
     async with bot_with():
-        message = api.send_text(chat, None, "/language")
-        menu = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+        message = api.users.send_text(chat, None, "/language")
+        menu = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
         menu_id = menu.result["message_id"]
         for data in ("fu:vary:abc:²", "fu:again:no-such-job", "zz:whatever", "set:u:²:done", "lang:xx"):
-            query = api.press_crafted_button(chat, None, menu_id, data)
+            query = api.users.press_crafted_button(chat, None, menu_id, data)
             answer = await answered(api, query["id"])
             assert answer.get("show_alert") is True, (data, answer)
             assert answer.get("text"), data
@@ -56,7 +56,7 @@ async def test_forged_and_stale_buttons_are_answered_with_an_alert(
 async def test_odd_digits_invisible_prompts_and_huge_grants_get_clear_answers(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=ADMIN)
+    chat = api.users.private_chat(user_id=ADMIN)
     cases = [
         ("/extend ²⁰ a fox in snow", "/extend"),
         ("/video --seed ٣ a fox", "--seed"),
@@ -67,8 +67,8 @@ async def test_odd_digits_invisible_prompts_and_huge_grants_get_clear_answers(
     ]
     async with bot_with(admin_user_ids=str(ADMIN)):
         for text, expected in cases:
-            message = api.send_text(chat, None, text)
-            reply = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+            message = api.users.send_text(chat, None, text)
+            reply = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
             assert expected in reply.params["text"], (text, reply.params["text"])
 
     no_internal_failures(api)
@@ -79,10 +79,10 @@ async def test_channel_posts_are_ignored_and_anonymous_admins_are_refused(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
     channel = {"id": -1009001, "type": "channel", "title": "News"}
-    group = api.group(chat_id=-1009002, title="Discussion")
+    group = api.users.group(chat_id=-1009002, title="Discussion")
     photo = make_image(width=320, height=240)
     async with bot_with():
-        posted = api.send_photo(group, api.user(6103, "Ann"), photo, caption="warm-up")
+        posted = api.users.send_photo(group, api.users.user(6103, "Ann"), photo, caption="warm-up")
         file_id = posted["photo"][-1]["file_id"]
         photo_post = {
             "message_id": 50,
@@ -92,11 +92,11 @@ async def test_channel_posts_are_ignored_and_anonymous_admins_are_refused(
             "photo": posted["photo"],
             "caption": "/video the sea at dawn",
         }
-        api.push_update({"channel_post": photo_post})
-        api.push_update({"edited_channel_post": {**photo_post, "edit_date": int(time.time())}})
+        api.users.push_update({"channel_post": photo_post})
+        api.users.push_update({"edited_channel_post": {**photo_post, "edit_date": int(time.time())}})
         anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
         group_chat = {"id": group.id, "type": "supergroup", "title": "Discussion"}
-        api.push_update(
+        api.users.push_update(
             {
                 "message": {
                     "message_id": 900,
@@ -109,12 +109,12 @@ async def test_channel_posts_are_ignored_and_anonymous_admins_are_refused(
                 }
             }
         )
-        reply = await api.wait_for(replying_to(900, group.id), timeout=15)
+        reply = await api.calls.wait_for(replying_to(900, group.id), timeout=15)
         assert "Anonymous admins" in reply.params["text"]
         # Nothing was downloaded or answered for the channel posts.
         await asyncio.sleep(1)
         assert not [call for call in api.calls if call.params.get("chat_id") == channel["id"]]
-        assert not [call for call in api.calls_to("getFile") if call.params.get("file_id") == file_id]
+        assert not [call for call in api.calls.to("getFile") if call.params.get("file_id") == file_id]
 
     no_internal_failures(api)
     assert gateway.requests_to("/v1/chat/completions") == []
@@ -123,14 +123,16 @@ async def test_channel_posts_are_ignored_and_anonymous_admins_are_refused(
 async def test_a_refusal_that_cannot_be_sent_is_one_log_line_not_a_traceback(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    chat = api.private_chat(user_id=6104)
+    chat = api.users.private_chat(user_id=6104)
     caplog.set_level(logging.INFO)
     async with bot_with():
-        api.inject("sendMessage", error_code=400, retry_after=None, description="Bad Request: chat not found")
-        api.send_text(chat, None, "/video")
-        await api.wait_for(lambda call: call.method == "sendMessage" and not call.ok, timeout=15)
-        later = api.send_text(chat, None, "/video")
-        await api.wait_for(replying_to(later["message_id"], chat.id), timeout=15)
+        api.faults.inject(
+            "sendMessage", error_code=400, retry_after=None, description="Bad Request: chat not found"
+        )
+        api.users.send_text(chat, None, "/video")
+        await api.calls.wait_for(lambda call: call.method == "sendMessage" and not call.ok, timeout=15)
+        later = api.users.send_text(chat, None, "/video")
+        await api.calls.wait_for(replying_to(later["message_id"], chat.id), timeout=15)
 
     assert [record for record in caplog.records if "not sent" in record.getMessage()]
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]

@@ -30,32 +30,32 @@ async def test_sigkill_between_payment_and_answer_credits_exactly_once(
 ) -> None:
     env = bot_environment(tmp_path, api, gateway, STARS_PACKS="50:0.50", USER_BUDGET_USD="0")
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=BUYER)
+    chat = api.users.private_chat(user_id=BUYER)
 
     first = await BotProcess.start(tmp_path, env, "first.log")
     try:
-        await api.wait_for("getUpdates", timeout=60)
-        api.send_text(chat, None, "/buy")
-        menu = await api.wait_for(lambda call: call.method == "sendMessage" and call.ok, timeout=30)
-        api.press_button(chat, None, menu.result["message_id"], "buy:50")
-        sent = await api.wait_for(lambda call: call.method == "sendInvoice" and call.ok, timeout=30)
-        query = api.pay_invoice(chat, sent.result["message_id"])
-        await api.wait_for("answerPreCheckoutQuery", timeout=30)
+        await api.calls.wait_for("getUpdates", timeout=60)
+        api.users.send_text(chat, None, "/buy")
+        menu = await api.calls.wait_for(lambda call: call.method == "sendMessage" and call.ok, timeout=30)
+        api.users.press_button(chat, None, menu.result["message_id"], "buy:50")
+        sent = await api.calls.wait_for(lambda call: call.method == "sendInvoice" and call.ok, timeout=30)
+        query = api.payments.pay_invoice(chat, sent.result["message_id"])
+        await api.calls.wait_for("answerPreCheckoutQuery", timeout=30)
         # The bot's answer to the payment hangs, so the kill lands after the payment reached the bot.
-        api.inject_delay("sendMessage", 120, count=1)
-        update = api.complete_payment(query["id"])
+        api.faults.inject_delay("sendMessage", 120, count=1)
+        update = api.payments.complete(query["id"])
         await first.wait_for_log("Payment stx", timeout=30)  # logged after the credit was committed
     finally:
         code, _ = await first.terminate(signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert await payments_in(database) == (1, 50)
-    assert not [m for m in api.bot_messages_in(chat) if m.text and "Thank you" in m.text]
+    assert not [m for m in api.state.bot_messages_in(chat) if m.text and "Thank you" in m.text]
 
-    api.clear_faults()
+    api.faults.clear()
     second = await BotProcess.start(tmp_path, env, "second.log")
     try:
-        await api.wait_for("getUpdates", timeout=60, start=len(api.calls))
-        api.redeliver(update)  # Telegram sends the payment again: the bot never confirmed it
+        await api.calls.wait_for("getUpdates", timeout=60, start=len(api.calls))
+        api.queue.redeliver(update)  # Telegram sends the payment again: the bot never confirmed it
         await second.wait_for_log("new=False", timeout=30)
     finally:
         code, _ = await second.terminate(signal.SIGTERM)

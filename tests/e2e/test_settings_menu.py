@@ -22,15 +22,15 @@ def video_sent(call: Any) -> bool:
 
 async def open_menu(api: FakeBotAPI, chat: FakeChat, user: FakeUser | None, text: str = "/settings") -> int:
     """Send /settings (or `text`) and return the message_id of the bot's answer."""
-    message = api.send_text(chat, user, text)
-    call = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
+    message = api.users.send_text(chat, user, text)
+    call = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
     return int(call.result["message_id"])
 
 
 async def answer(api: FakeBotAPI, chat: FakeChat, text: str, user: FakeUser | None = None) -> str:
     """Send a command and return the text of the bot's reply."""
-    message = api.send_text(chat, user, text)
-    call = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
+    message = api.users.send_text(chat, user, text)
+    call = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=10)
     return str(call.params["text"])
 
 
@@ -38,12 +38,12 @@ async def tap(
     api: FakeBotAPI, chat: FakeChat, user: FakeUser | None, menu_id: int, ending: str
 ) -> dict[str, Any]:
     """Press the menu button whose callback data ends with `ending`; returns the bot's answer to the press."""
-    menu = api.message(chat, menu_id)
+    menu = api.state.message(chat, menu_id)
     assert menu is not None
     matches = [data for data in menu.callback_data if data.endswith(ending)]
     assert len(matches) == 1, (ending, menu.callback_data)
-    query = api.press_button(chat, user, menu_id, matches[0])
-    call = await api.wait_for(
+    query = api.users.press_button(chat, user, menu_id, matches[0])
+    call = await api.calls.wait_for(
         lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query["id"],
         timeout=10,
     )
@@ -53,7 +53,7 @@ async def tap(
 
 def menu_text(api: FakeBotAPI, chat: FakeChat, menu_id: int) -> str:
     """The menu message as it reads now."""
-    menu = api.message(chat, menu_id)
+    menu = api.state.message(chat, menu_id)
     assert menu is not None and menu.text is not None
     return menu.text
 
@@ -61,8 +61,8 @@ def menu_text(api: FakeBotAPI, chat: FakeChat, menu_id: int) -> str:
 async def make_video(api: FakeBotAPI, chat: FakeChat, text: str, user: FakeUser | None = None) -> None:
     """Send a /video command and wait until its video has been delivered."""
     start = len(api.calls)
-    api.send_text(chat, user, text)
-    await api.wait_for(video_sent, timeout=20, start=start)
+    api.users.send_text(chat, user, text)
+    await api.calls.wait_for(video_sent, timeout=20, start=start)
 
 
 def stream_models(gateway: FakeGateway) -> list[str]:
@@ -73,7 +73,7 @@ def stream_models(gateway: FakeGateway) -> list[str]:
 async def test_landscape_and_standard_apply_to_the_next_video_and_typed_options_still_win(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7001)
+    chat = api.users.private_chat(user_id=7001)
     async with bot_with():
         menu_id = await open_menu(api, chat, None)
         before = menu_text(api, chat, menu_id)
@@ -87,7 +87,7 @@ async def test_landscape_and_standard_apply_to_the_next_video_and_typed_options_
     assert first.get("text") == "Saved." and not first.get("show_alert")
     assert "landscape 16:9" in after and "standard" in after and "veo-3.1-landscape" in after
     assert "$0.25" in after and "every chat" in after
-    menu = api.message(chat, menu_id)
+    menu = api.state.message(chat, menu_id)
     assert menu is not None and menu.edit_count == 2
     ticked = [
         button["text"] for row in menu.inline_keyboard for button in row if button["text"].startswith("✓")
@@ -100,10 +100,10 @@ async def test_landscape_and_standard_apply_to_the_next_video_and_typed_options_
 async def test_official_four_seconds_720p_makes_an_official_request(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7002)
+    chat = api.users.private_chat(user_id=7002)
     async with bot_with():
         menu_id = await open_menu(api, chat, None)
-        reverse_menu = api.message(chat, menu_id)
+        reverse_menu = api.state.message(chat, menu_id)
         assert reverse_menu is not None and not any(
             data.endswith(":d:4") for data in reverse_menu.callback_data
         )
@@ -113,7 +113,7 @@ async def test_official_four_seconds_720p_makes_an_official_request(
         text = menu_text(api, chat, menu_id)
         await make_video(api, chat, "/video a fox")
 
-    menu_edits = [call for call in api.calls_to("editMessageText") if call.params["message_id"] == menu_id]
+    menu_edits = [call for call in api.calls.to("editMessageText") if call.params["message_id"] == menu_id]
     assert [call.status for call in menu_edits if call.status != 429] == [200, 200, 400]  # 429: flood control
     assert unchanged.get("text") == "Saved."
     assert "Official" in text and "4 s · 720p" in text and "veo-3.1-fast-generate-preview" in text
@@ -128,8 +128,8 @@ async def test_official_four_seconds_720p_makes_an_official_request(
 async def test_someone_elses_menu_answers_with_an_alert_and_changes_nothing(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
-    group = api.group(chat_id=-1007001, title="Makers")
-    owner, other = api.user(7003, "Owner"), api.user(7004, "Other")
+    group = api.users.group(chat_id=-1007001, title="Makers")
+    owner, other = api.users.user(7003, "Owner"), api.users.user(7004, "Other")
     async with bot_with():
         menu_id = await open_menu(api, group, owner)
         before = menu_text(api, group, menu_id)
@@ -140,7 +140,7 @@ async def test_someone_elses_menu_answers_with_an_alert_and_changes_nothing(
     assert refused["show_alert"] is True and "Only the person who opened this menu" in refused["text"]
     assert reset["show_alert"] is True
     assert menu_text(api, group, menu_id) == before
-    assert all(call.params["message_id"] != menu_id for call in api.calls_to("editMessageText"))
+    assert all(call.params["message_id"] != menu_id for call in api.calls.to("editMessageText"))
     assert stream_models(gateway) == ["veo-3.1-fast"]
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
@@ -153,10 +153,14 @@ async def test_someone_elses_menu_answers_with_an_alert_and_changes_nothing(
 async def test_group_admin_sets_the_chat_default_for_members_without_their_own(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    group = api.group(chat_id=-1007002, title="Film <club>")
-    admin, member, picky = api.user(7005, "Ada"), api.user(7006, "Ben"), api.user(7007, "Pia")
-    api.make_admin(group, admin)
-    picky_chat = api.private_chat(user_id=picky.id, first_name="Pia")
+    group = api.users.group(chat_id=-1007002, title="Film <club>")
+    admin, member, picky = (
+        api.users.user(7005, "Ada"),
+        api.users.user(7006, "Ben"),
+        api.users.user(7007, "Pia"),
+    )
+    api.users.make_admin(group, admin)
+    picky_chat = api.users.private_chat(user_id=picky.id, first_name="Pia")
     async with bot_with():
         picky_menu = await open_menu(api, picky_chat, None)
         await tap(api, picky_chat, None, picky_menu, ":s:standard")
@@ -176,16 +180,16 @@ async def test_group_admin_sets_the_chat_default_for_members_without_their_own(
     # The member follows the group; Pia's own settings (set in private) win in the group too.
     assert stream_models(gateway) == ["veo-3.1-landscape-fast", "veo-3.1"]
     assert demoted["show_alert"] is True and "admins" in demoted["text"]
-    assert len(api.calls_to("getChatMember")) >= 3
+    assert len(api.calls.to("getChatMember")) >= 3
 
 
 async def test_non_admins_cannot_set_the_chat_default(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    group = api.group(chat_id=-1007003, title="Makers")
-    member = api.user(7008, "Max")
-    zh_member = api.user(7009, "Li", language_code="zh-hans")
-    chat = api.private_chat(user_id=7010)
+    group = api.users.group(chat_id=-1007003, title="Makers")
+    member = api.users.user(7008, "Max")
+    zh_member = api.users.user(7009, "Li", language_code="zh-hans")
+    chat = api.users.private_chat(user_id=7010)
     async with bot_with():
         refused = await answer(api, group, "/settings chat", member)
         refused_zh = await answer(api, group, "/settings chat", zh_member)
@@ -204,7 +208,7 @@ async def test_non_admins_cannot_set_the_chat_default(
 async def test_settings_and_old_menus_survive_a_restart(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7011)
+    chat = api.users.private_chat(user_id=7011)
     async with bot_with():
         menu_id = await open_menu(api, chat, None)
         await tap(api, chat, None, menu_id, ":o:landscape")
@@ -216,7 +220,7 @@ async def test_settings_and_old_menus_survive_a_restart(
 
     assert pressed.get("text") == "Saved."
     assert stream_models(gateway) == ["veo-3.1-landscape"]
-    menu = api.message(chat, menu_id)
+    menu = api.state.message(chat, menu_id)
     assert menu is not None and menu.inline_keyboard == [] and "Saved. Send /settings" in str(menu.text)
     assert "text" not in done and "show_alert" not in done  # Done closes the menu without a toast
 
@@ -224,7 +228,7 @@ async def test_settings_and_old_menus_survive_a_restart(
 async def test_a_stale_menu_refreshes_instead_of_saving_an_impossible_choice(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
-    chat = api.private_chat(user_id=7012)
+    chat = api.users.private_chat(user_id=7012)
     async with bot_with():
         old_menu = await open_menu(api, chat, None)
         await tap(api, chat, None, old_menu, ":c:official")
@@ -234,6 +238,6 @@ async def test_a_stale_menu_refreshes_instead_of_saving_an_impossible_choice(
 
     assert stale.get("text") == "That choice isn't available any more; here is the current menu."
     for menu_id in (old_menu, new_menu):
-        menu = api.message(chat, menu_id)
+        menu = api.state.message(chat, menu_id)
         assert menu is not None and "8 s · 720p" in menu_text(api, chat, menu_id)
         assert not any(data.endswith(":d:4") for data in menu.callback_data)

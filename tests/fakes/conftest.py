@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from telegram import Bot
@@ -22,3 +22,13 @@ async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
     """A PTB Bot pointed at the fake."""
     async with Bot(DEFAULT_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
         yield client
+
+
+@pytest.fixture
+def bot_factory() -> Callable[[FakeBotAPI], Bot]:
+    """Makes a PTB Bot for a fake the test starts itself."""
+
+    def make(api: FakeBotAPI) -> Bot:
+        return Bot(DEFAULT_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url)
+
+    return make

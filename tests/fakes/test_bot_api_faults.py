@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from tests.fakes.bot_api import ANY_METHOD, FakeBotAPI
-from tests.fakes.bot_api_calls import DISCONNECTED
-from tests.fakes.bot_api_faults import Fault, FaultPlan
+from tests.fakes.bot_api.faults import Fault, FaultPlan
+from tests.fakes.bot_api.server import DISCONNECTED
 from tests.fakes.media import mp4_bytes
 
 pytestmark = [
@@ -76,53 +77,57 @@ def test_every_matching_delay_applies_once_per_call() -> None:
 
 
 async def test_502_window_on_any_method_then_calls_work_again(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    fault = api.inject(ANY_METHOD, error_code=502, for_seconds=LONG_WINDOW)
+    chat = api.users.private_chat()
+    fault = api.faults.inject(ANY_METHOD, error_code=502, for_seconds=LONG_WINDOW)
     for _ in range(3):
         with pytest.raises(NetworkError, match="Bad Gateway"):
             await bot.send_message(chat.id, "x")
     with pytest.raises(NetworkError, match="Bad Gateway"):
         await bot.get_me()
     assert fault.hits == 4
-    api.clear_faults()
-    short = api.inject(ANY_METHOD, error_code=502, for_seconds=0.2)
+    api.faults.clear()
+    short = api.faults.inject(ANY_METHOD, error_code=502, for_seconds=0.2)
     await wait_until_over(short, api)
     await bot.send_message(chat.id, "after the window")
-    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 502, 200]
-    assert [m.text for m in api.bot_messages_in(chat)] == ["after the window"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [502, 502, 502, 200]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["after the window"]
 
 
 async def test_502_window_on_one_method_leaves_others_alone(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    api.inject("sendMessage", error_code=502, for_seconds=LONG_WINDOW, count=2)
+    chat = api.users.private_chat()
+    api.faults.inject("sendMessage", error_code=502, for_seconds=LONG_WINDOW, count=2)
     for _ in range(2):
         with pytest.raises(NetworkError, match="Bad Gateway"):
             await bot.send_message(chat.id, "x")
     await bot.get_me()
     await bot.send_message(chat.id, "the count ran out before the window")
-    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 200]
+    assert [c.status for c in api.calls.to("sendMessage")] == [502, 502, 200]
 
 
 async def test_connection_reset_window(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    fault = api.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW)
+    chat = api.users.private_chat()
+    fault = api.faults.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW)
     for _ in range(3):
         with pytest.raises(NetworkError):
             await bot.send_message(chat.id, "never arrives")
     await bot.get_me()  # other methods still answer
     assert fault.hits == 3
-    assert api.bot_messages_in(chat) == []  # dropped before the method ran
-    api.clear_faults()
-    api.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW, after_execute=True)
+    assert api.state.bot_messages_in(chat) == []  # dropped before the method ran
+    api.faults.clear()
+    api.faults.inject_disconnect("sendMessage", for_seconds=LONG_WINDOW, after_execute=True)
     for text in ("arrives, answer lost", "also arrives"):
         with pytest.raises(NetworkError):
             await bot.send_message(chat.id, text)
-    api.clear_faults()
-    short = api.inject_disconnect("sendMessage", for_seconds=0.2)
+    api.faults.clear()
+    short = api.faults.inject_disconnect("sendMessage", for_seconds=0.2)
     await wait_until_over(short, api)
     await bot.send_message(chat.id, "answered")
-    assert [c.status for c in api.calls_to("sendMessage")] == [0, 0, 0, 0, 0, 200]
-    assert [m.text for m in api.bot_messages_in(chat)] == ["arrives, answer lost", "also arrives", "answered"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [0, 0, 0, 0, 0, 200]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == [
+        "arrives, answer lost",
+        "also arrives",
+        "answered",
+    ]
 
 
 # -- the whole Bot API down ----------------------------------------------------------------------
@@ -131,12 +136,12 @@ async def test_connection_reset_window(api: FakeBotAPI, bot: Bot) -> None:
 async def test_down_refuses_connections_cuts_long_polls_and_comes_back_with_state(
     api: FakeBotAPI, bot: Bot
 ) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
     await bot.send_message(chat.id, "before")
     poll = asyncio.create_task(bot.get_updates(timeout=30, read_timeout=40))
     await asyncio.sleep(0.2)  # the poll is waiting in the fake
-    await api.go_down(None)
-    assert api.is_down
+    await api.faults.go_down(None)
+    assert api.faults.is_down
     with pytest.raises(NetworkError):
         await poll  # the pending long poll is cut
     port = int(api.root.rsplit(":", 1)[1])
@@ -148,27 +153,27 @@ async def test_down_refuses_connections_cuts_long_polls_and_comes_back_with_stat
     for method in (bot.get_me(), bot.get_updates(), bot.send_message(chat.id, "lost")):
         with pytest.raises(NetworkError):
             await method
-    api.send_text(chat, None, "written while the bot could not reach Telegram")
-    await api.come_up()
-    assert not api.is_down
+    api.users.send_text(chat, None, "written while the bot could not reach Telegram")
+    await api.faults.come_up()
+    assert not api.faults.is_down
     updates = await bot.get_updates()
     await bot.send_message(chat.id, "after")
     texts = [update.message.text for update in updates if update.message]
     assert texts == ["written while the bot could not reach Telegram"]
-    assert [m.text for m in api.bot_messages_in(chat)] == ["before", "after"]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["before", "after"]
 
 
 async def test_down_for_seconds_comes_back_by_itself(api: FakeBotAPI, bot: Bot) -> None:
-    await api.go_down(0.3)
+    await api.faults.go_down(0.3)
     with pytest.raises(NetworkError):
         await bot.get_me()
-    await api.wait_up(timeout=30)
+    await api.faults.wait_up(timeout=30)
     assert (await bot.get_me()).username == api.bot_user.username
 
 
 async def test_stop_during_an_outage_releases_the_port() -> None:
     async with FakeBotAPI() as fake:
-        await fake.go_down(LONG_WINDOW)
+        await fake.faults.go_down(LONG_WINDOW)
     port = int(fake.root.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", port)
@@ -179,69 +184,94 @@ async def test_stop_during_an_outage_releases_the_port() -> None:
 
 async def wait_for_text(api: FakeBotAPI, chat_id: int, text: str) -> None:
     """Wait until the bot's message with this text is in the chat."""
-    while text not in [m.text for m in api.bot_messages_in(chat_id)]:
+    while text not in [m.text for m in api.state.bot_messages_in(chat_id)]:
         await asyncio.sleep(0.02)
 
 
 async def test_late_answer_after_the_method_ran(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    api.inject_delay("sendMessage", 2.0, count=1, after_execute=True)
+    chat = api.users.private_chat()
+    api.faults.inject_delay("sendMessage", 2.0, count=1, after_execute=True)
     send = asyncio.create_task(bot.send_message(chat.id, "late", read_timeout=30))
     await asyncio.wait_for(wait_for_text(api, chat.id, "late"), 10)
     assert not send.done()  # Telegram has the message; the answer is still on its way
     message = await send
     assert message.text == "late"
-    api.inject_delay("sendMessage", 30.0, count=1, after_execute=True)
+    api.faults.inject_delay("sendMessage", 30.0, count=1, after_execute=True)
     with pytest.raises(TimedOut):
         await bot.send_message(chat.id, "too late", read_timeout=0.3)
-    record = await api.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
+    record = await api.calls.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
     assert record.description is not None and "gave up" in record.description
-    assert [m.text for m in api.bot_messages_in(chat)] == ["late", "too late"]
-    assert [c.status for c in api.calls_to("sendMessage")] == [200, 0]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["late", "too late"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [200, 0]
 
 
 async def test_hang_after_execute_keeps_the_message_and_never_answers(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    fault = api.inject_hang("sendMessage")
+    chat = api.users.private_chat()
+    fault = api.faults.inject_hang("sendMessage")
     with pytest.raises(TimedOut):
         await bot.send_message(chat.id, "in the chat, never confirmed", read_timeout=0.5)
-    record = await api.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
+    record = await api.calls.wait_for(lambda c: c.status == DISCONNECTED, timeout=10)
     assert record.description == "the method ran; no answer until the client gave up"
     assert record.result["text"] == "in the chat, never confirmed"
     await bot.send_message(chat.id, "answered")  # count=1 by default
     assert fault.hits == 1
-    assert [m.text for m in api.bot_messages_in(chat)] == ["in the chat, never confirmed", "answered"]
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["in the chat, never confirmed", "answered"]
 
 
 async def test_hang_before_execute_sends_nothing(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    api.inject_hang("sendMessage", after_execute=False, for_seconds=LONG_WINDOW)
+    chat = api.users.private_chat()
+    api.faults.inject_hang("sendMessage", after_execute=False, for_seconds=LONG_WINDOW)
     for _ in range(2):
         with pytest.raises(TimedOut):
             await bot.send_message(chat.id, "never", read_timeout=0.3)
-    assert api.bot_messages_in(chat) == []
+    assert api.state.bot_messages_in(chat) == []
 
 
 async def test_stop_releases_hung_requests() -> None:
     fake = FakeBotAPI()
     await fake.start()
-    chat = fake.private_chat()
-    fake.inject_hang("sendMessage")
+    chat = fake.users.private_chat()
+    fake.faults.inject_hang("sendMessage")
     async with Bot(fake.token, base_url=fake.base_url) as bot:
         send = asyncio.create_task(bot.send_message(chat.id, "hung", read_timeout=None))
         await asyncio.wait_for(wait_for_text(fake, chat.id, "hung"), 10)
         await asyncio.wait_for(fake.stop(), 30)
         with pytest.raises(NetworkError):
             await asyncio.wait_for(send, 30)
-    assert fake.calls_to("sendMessage")[0].description == "the method ran; no answer until the fake stopped"
+    assert fake.calls.to("sendMessage")[0].description == "the method ran; no answer until the fake stopped"
+
+
+# -- one of each kind ------------------------------------------------------------------------
+
+
+async def test_fault_injection(api: FakeBotAPI, bot: Bot) -> None:
+    chat = api.users.private_chat()
+    api.faults.inject("sendMessage", error_code=429, retry_after=7)
+    with pytest.raises(RetryAfter, match=r"(?i)7"):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject("sendMessage", error_code=502)
+    with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject_disconnect("sendMessage", after_execute=True)
+    with pytest.raises(NetworkError):
+        await bot.send_message(chat.id, "sent but unanswered")
+    api.faults.inject("sendMessage", error_code=403)
+    with pytest.raises(Forbidden):
+        await bot.send_message(chat.id, "x")
+    api.faults.inject_delay("getMe", 0.05, count=1)
+    started = time.monotonic()
+    await bot.get_me()
+    assert time.monotonic() - started >= 0.05
+    assert [m.text for m in api.state.bot_messages_in(chat)] == ["sent but unanswered"]
+    assert [c.status for c in api.calls.to("sendMessage")] == [429, 502, 0, 403]
 
 
 # -- 429 storms ----------------------------------------------------------------------------------
 
 
 async def test_429_carries_retry_after_like_telegram_and_the_log_records_it(api: FakeBotAPI) -> None:
-    chat = api.private_chat()
-    api.inject("sendMessage", error_code=429, retry_after=60, count=1)
+    chat = api.users.private_chat()
+    api.faults.inject("sendMessage", error_code=429, retry_after=60, count=1)
     async with httpx.AsyncClient(base_url=api.base_url + api.token, timeout=5) as client:
         answer = await client.post("/sendMessage", json={"chat_id": chat.id, "text": "x"})
     assert answer.status_code == 429
@@ -251,33 +281,33 @@ async def test_429_carries_retry_after_like_telegram_and_the_log_records_it(api:
         "description": "Too Many Requests: retry after 60",
         "parameters": {"retry_after": 60},
     }
-    record = api.calls_to("sendMessage")[0]
+    record = api.calls.to("sendMessage")[0]
     assert (record.status, record.retry_after, record.chat_id) == (429, 60, chat.id)
     assert record.to_dict()["retry_after"] == 60
 
 
 async def test_five_429s_in_a_row_then_success(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
-    api.inject("sendVideo", error_code=429, retry_after=3, count=5)
+    chat = api.users.private_chat()
+    api.faults.inject("sendVideo", error_code=429, retry_after=3, count=5)
     for _ in range(5):
         with pytest.raises(RetryAfter) as caught:
             await bot.send_video(chat.id, mp4_bytes())
         assert "Retry in 3 seconds" in str(caught.value)
     await bot.send_video(chat.id, mp4_bytes())
-    assert [c.status for c in api.calls_to("sendVideo")] == [429] * 5 + [200]
-    assert len(api.videos_sent(chat)) == 1
+    assert [c.status for c in api.calls.to("sendVideo")] == [429] * 5 + [200]
+    assert len(api.state.videos_sent(chat)) == 1
 
 
 async def test_429_window_is_counted_per_chat(api: FakeBotAPI, bot: Bot) -> None:
-    alice, bob = api.private_chat(1001, "Alice"), api.private_chat(1002, "Bob")
-    group = api.group(username="storm_group")
-    api.inject(ANY_METHOD, error_code=429, retry_after=7, for_seconds=LONG_WINDOW)
+    alice, bob = api.users.private_chat(1001, "Alice"), api.users.private_chat(1002, "Bob")
+    group = api.users.group(username="storm_group")
+    api.faults.inject(ANY_METHOD, error_code=429, retry_after=7, for_seconds=LONG_WINDOW)
     for chat_id in (alice.id, alice.id, alice.id, bob.id, "@storm_group"):
         with pytest.raises(RetryAfter):
             await bot.send_message(chat_id, "x")
     with pytest.raises(RetryAfter):
         await bot.get_me()
-    stats = api.stats()
+    stats = api.calls.stats()
     assert stats.too_many_requests_by_chat == {alice.id: 3, bob.id: 1, group.id: 1, None: 1}
     assert {c.retry_after for c in api.calls if c.status == 429} == {7}
     assert stats.to_dict()["too_many_requests_by_chat"][str(alice.id)] == 3
@@ -287,7 +317,7 @@ async def test_429_window_is_counted_per_chat(api: FakeBotAPI, bot: Bot) -> None
 
 
 async def test_control_api_plans_every_kind_of_fault(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat()
+    chat = api.users.private_chat()
 
     async with httpx.AsyncClient(base_url=f"{api.root}/_control", timeout=10) as control:
 
@@ -320,12 +350,12 @@ async def test_control_api_plans_every_kind_of_fault(api: FakeBotAPI, bot: Bot) 
         assert (await plan(kind="down", seconds=0.5)) is True  # answered before going down
     with pytest.raises(NetworkError):
         await bot.get_me()
-    await api.wait_up(timeout=30)
+    await api.faults.wait_up(timeout=30)
     await bot.send_message(chat.id, "after the outage")
-    assert [m.text for m in api.bot_messages_in(chat)] == [
+    assert [m.text for m in api.state.bot_messages_in(chat)] == [
         "ran, answer dropped",
         "ran, answer late",
         "ran, never answered",
         "after the outage",
     ]
-    assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 429, 429, 0, 0, 0, 200]
+    assert [c.status for c in api.calls.to("sendMessage")] == [502, 502, 429, 429, 0, 0, 0, 200]

@@ -67,26 +67,26 @@ async def invoice(bot: Bot, chat_id: int, **overrides: Any) -> Any:
 async def test_invoices_that_are_not_plain_stars_invoices_are_refused(
     api: FakeBotAPI, bot: Bot, overrides: dict[str, Any], error: str
 ) -> None:
-    chat = api.private_chat(user_id=42)
+    chat = api.users.private_chat(user_id=42)
     with pytest.raises(BadRequest, match=error.capitalize()):
         await invoice(bot, chat.id, **overrides)
-    assert api.invoices(chat) == []
+    assert api.payments.invoices(chat) == []
 
 
 async def test_a_paid_invoice_becomes_a_successful_payment_refundable_once(api: FakeBotAPI, bot: Bot) -> None:
-    chat = api.private_chat(user_id=42)
+    chat = api.users.private_chat(user_id=42)
     sent = await invoice(bot, chat.id, payload="x" * 128)
     assert sent.invoice is not None and sent.invoice.total_amount == 50 and sent.invoice.currency == "XTR"
-    query = api.pay_invoice(chat, sent.message_id)
+    query = api.payments.pay_invoice(chat, sent.message_id)
     assert query["invoice_payload"] == "x" * 128 and query["total_amount"] == 50
     with pytest.raises(RuntimeError):
-        api.complete_payment(query["id"])  # not approved yet
+        api.payments.complete(query["id"])  # not approved yet
     assert await bot.answer_pre_checkout_query(query["id"], ok=True)
     with pytest.raises(BadRequest):
         await bot.answer_pre_checkout_query(query["id"], ok=True)  # answered once
-    update = api.complete_payment(query["id"])
+    update = api.payments.complete(query["id"])
     paid = update["message"]["successful_payment"]
-    again = api.redeliver(update)
+    again = api.queue.redeliver(update)
     assert again["update_id"] > update["update_id"] and again["message"] == update["message"]
     charge = paid["telegram_payment_charge_id"]
     with pytest.raises(BadRequest, match="Charge_not_found"):
@@ -94,18 +94,18 @@ async def test_a_paid_invoice_becomes_a_successful_payment_refundable_once(api: 
     assert await bot.refund_star_payment(42, charge)
     with pytest.raises(BadRequest, match="Charge_already_refunded"):
         await bot.refund_star_payment(42, charge)
-    assert api.charge(charge).refunded
+    assert api.payments.charge(charge).refunded
 
 
 async def test_a_pre_checkout_answer_after_ten_seconds_is_too_late(
     api: FakeBotAPI, bot: Bot, clock: ManualClock
 ) -> None:
-    chat = api.private_chat(user_id=42)
+    chat = api.users.private_chat(user_id=42)
     assert chat.user is not None
-    query = api.checkout(chat.user, payload="p", total_amount=50)
+    query = api.payments.checkout(chat.user, payload="p", total_amount=50)
     with pytest.raises(BadRequest):
         await bot.answer_pre_checkout_query(query["id"], ok=False)  # ok=False needs a reason
     clock.now += 10.5
     with pytest.raises(BadRequest, match="too old"):
         await bot.answer_pre_checkout_query(query["id"], ok=True)
-    assert not api.checkout_state(query["id"]).approved
+    assert not api.payments.checkout_state(query["id"]).approved

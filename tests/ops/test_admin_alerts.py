@@ -35,7 +35,7 @@ async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
 
 
 def admin_texts(api: FakeBotAPI) -> list[str]:
-    return [message.text or "" for message in api.messages(ADMIN) if message.sender.is_bot]
+    return [message.text or "" for message in api.state.messages(ADMIN) if message.sender.is_bot]
 
 
 async def test_a_burst_of_identical_errors_gives_the_admin_one_notice(
@@ -48,25 +48,25 @@ async def test_a_burst_of_identical_errors_gives_the_admin_one_notice(
         raise RuntimeError("the help text is broken")
 
     monkeypatch.setattr(handlers, "help_command", broken_help)
-    api.private_chat(user_id=ADMIN)
-    user = api.private_chat(user_id=7002)
+    api.users.private_chat(user_id=ADMIN)
+    user = api.users.private_chat(user_id=7002)
     async with bot_with(ADMIN_USER_IDS=str(ADMIN)):
         for _ in range(5):
-            api.send_text(user, None, "/help")
+            api.users.send_text(user, None, "/help")
         for _ in range(200):  # every user is answered
-            if len([m for m in api.messages(user) if m.sender.is_bot]) == 5:
+            if len([m for m in api.state.messages(user) if m.sender.is_bot]) == 5:
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)
 
-    assert len([m for m in api.messages(user) if m.sender.is_bot]) == 5
+    assert len([m for m in api.state.messages(user) if m.sender.is_bot]) == 5
     [notice] = admin_texts(api)
     assert "RuntimeError: the help text is broken" in notice
     assert BOT_TOKEN not in notice
 
 
 async def test_repeats_after_the_cooldown_are_counted(api: FakeBotAPI, bot: Bot) -> None:
-    api.private_chat(user_id=ADMIN)
+    api.users.private_chat(user_id=ADMIN)
     clock = Clock()
     alerts = AdminAlerts(bot=bot, admin_ids=[ADMIN], clock=clock, cooldown_seconds=600, secrets=[BOT_TOKEN])
     for _ in range(3):
@@ -82,7 +82,7 @@ async def test_repeats_after_the_cooldown_are_counted(api: FakeBotAPI, bot: Bot)
 
 
 async def test_upstream_failures_in_a_row_say_what_to_check(api: FakeBotAPI, bot: Bot) -> None:
-    api.private_chat(user_id=ADMIN)
+    api.users.private_chat(user_id=ADMIN)
     alerts = AdminAlerts(bot=bot, admin_ids=[ADMIN], clock=Clock(), failures_in_a_row=3)
     await alerts.job_failed("authentication")
     await alerts.job_failed("authentication")

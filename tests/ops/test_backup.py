@@ -42,16 +42,16 @@ async def test_a_backup_taken_while_jobs_run_holds_every_ledger_row_of_its_momen
 ) -> None:
     settings = settings_for()
     target = tmp_path / "backups" / "bot-copy.sqlite3"
-    chats = [api.private_chat(user_id=8100 + index) for index in range(6)]
+    chats = [api.users.private_chat(user_id=8100 + index) for index in range(6)]
     async with bot_with():
         for chat in chats[:3]:
-            api.send_text(chat, None, "/video a lighthouse at dusk")
-        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=20)
+            api.users.send_text(chat, None, "/video a lighthouse at dusk")
+        await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=20)
         for chat in chats[3:]:
-            api.send_text(chat, None, "/video a lighthouse at dawn")
+            api.users.send_text(chat, None, "/video a lighthouse at dawn")
         code, output = await run_backup(settings, target)  # while the later jobs are under way
         for _ in range(6):
-            await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=20)
+            await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=20)
         live = rows(settings.database_path)
 
     assert code == 0, output

@@ -17,7 +17,7 @@ from bot.gateway.client import GatewayTimeouts
 from storage import Database, Job, JobState, QuotaLedger
 from tests.e2e.bot_process import BotProcess, all_jobs, bot_environment, until
 from tests.fakes.bot_api import FakeBotAPI, FakeChat
-from tests.fakes.bot_api_calls import DISCONNECTED
+from tests.fakes.bot_api.server import DISCONNECTED
 from tests.fakes.gateway import FakeGateway
 from tests.ops.gateway_proxy import GatewayProxy
 
@@ -65,7 +65,7 @@ async def settled(database_path: Path, user_ids: list[int], *, timeout: float = 
 async def outcome(api: FakeBotAPI, database_path: Path, chat: FakeChat) -> Outcome:
     """The user's (single) job and everything they got."""
     [job] = [job for job in await all_jobs(database_path) if job.user_id == chat.id]
-    status = api.message(chat, job.status_message_id) if job.status_message_id else None
+    status = api.state.message(chat, job.status_message_id) if job.status_message_id else None
     db = await Database.open(database_path)
     try:
         ledger = QuotaLedger(db)
@@ -74,7 +74,7 @@ async def outcome(api: FakeBotAPI, database_path: Path, chat: FakeChat) -> Outco
     finally:
         await db.close()
     text = (status.text if status else None) or ""
-    return Outcome(job, len(api.videos_sent(chat)), text, charges, refunds)
+    return Outcome(job, len(api.state.videos_sent(chat)), text, charges, refunds)
 
 
 @pytest.fixture
@@ -96,12 +96,12 @@ async def test_submit_5xx_is_retried_or_refunded_and_a_timed_out_submit_is_never
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    flaky, down, silent = (api.private_chat(user_id=uid) for uid in (7001, 7002, 7003))
+    flaky, down, silent = (api.users.private_chat(user_id=uid) for uid in (7001, 7002, 7003))
     proxy.hang("POST", "/v1/videos", body_contains="hang-me")
     async with bot_with(generation_mode="async", apiyi_base_url=proxy.base_url):
-        api.send_text(flaky, None, "/video a red kite #503:1")
-        api.send_text(down, None, "/video a blue kite #500")
-        api.send_text(silent, None, "/video a green kite hang-me")
+        api.users.send_text(flaky, None, "/video a red kite #503:1")
+        api.users.send_text(down, None, "/video a blue kite #500")
+        api.users.send_text(silent, None, "/video a green kite hang-me")
         await settled(database, [7001, 7002, 7003])
 
     (await outcome(api, database, flaky)).assert_delivered(FAST_CENTS)
@@ -121,12 +121,12 @@ async def test_polls_that_fail_time_out_or_drop_are_polled_through(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7011)
+    chat = api.users.private_chat(user_id=7011)
     proxy.hang("GET", "/v1/videos/video_", count=1)
     gateway.inject("502", count=1, path_prefix="/v1/videos/video_", method="GET")
     gateway.inject("drop", count=1, path_prefix="/v1/videos/video_", method="GET")
     async with bot_with(generation_mode="async", apiyi_base_url=proxy.base_url):
-        api.send_text(chat, None, "/video a windmill at dusk")
+        api.users.send_text(chat, None, "/video a windmill at dusk")
         await settled(database, [7011])
 
     (await outcome(api, database, chat)).assert_delivered(FAST_CENTS)
@@ -138,13 +138,13 @@ async def test_video_link_5xx_is_retried_and_a_dead_link_is_refunded(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    first, second = api.private_chat(user_id=7021), api.private_chat(user_id=7022)
+    first, second = api.users.private_chat(user_id=7021), api.users.private_chat(user_id=7022)
     async with bot_with():
         gateway.inject("502", count=1, path_prefix="/files/")
-        api.send_text(first, None, "/video a snowy owl")
+        api.users.send_text(first, None, "/video a snowy owl")
         await settled(database, [7021])
         gateway.inject("500", count=3, path_prefix="/files/")  # the first try and both retries
-        api.send_text(second, None, "/video a sleepy owl")
+        api.users.send_text(second, None, "/video a sleepy owl")
         await settled(database, [7022])
 
     (await outcome(api, database, first)).assert_delivered(FAST_CENTS)
@@ -160,10 +160,10 @@ async def test_a_result_download_that_times_out_is_retried(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7031)
+    chat = api.users.private_chat(user_id=7031)
     proxy.hang("GET", "/v1/videos/", path_suffix="/content", count=1)
     async with bot_with(apiyi_base_url=proxy.base_url):
-        api.send_text(chat, None, f"/video --model {OFFICIAL_FAST} a glass of water")
+        api.users.send_text(chat, None, f"/video --model {OFFICIAL_FAST} a glass of water")
         await settled(database, [7031])
 
     (await outcome(api, database, chat)).assert_delivered(OFFICIAL_FAST_CENTS)
@@ -179,9 +179,9 @@ async def test_a_silent_stream_is_given_up_and_refunded(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7041)
+    chat = api.users.private_chat(user_id=7041)
     async with bot_with():
-        api.send_text(chat, None, "/video a quiet lake #stall")
+        api.users.send_text(chat, None, "/video a quiet lake #stall")
         await settled(database, [7041])
 
     (await outcome(api, database, chat)).assert_refunded("too long")
@@ -194,16 +194,16 @@ async def test_telegram_429s_and_dropped_edits_still_end_with_the_video_and_its_
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7051)
-    api.inject("sendVideo", error_code=429, retry_after=1, count=1)
-    api.inject("editMessageText", error_code=429, retry_after=1, count=1)
-    api.inject_disconnect("editMessageText", count=1)
+    chat = api.users.private_chat(user_id=7051)
+    api.faults.inject("sendVideo", error_code=429, retry_after=1, count=1)
+    api.faults.inject("editMessageText", error_code=429, retry_after=1, count=1)
+    api.faults.inject_disconnect("editMessageText", count=1)
     async with bot_with():
-        api.send_text(chat, None, "/video a lantern festival")
+        api.users.send_text(chat, None, "/video a lantern festival")
         await settled(database, [7051])
 
     (await outcome(api, database, chat)).assert_delivered(FAST_CENTS)
-    assert [call.status for call in api.calls_to("sendVideo")] == [429, 200]
+    assert [call.status for call in api.calls.to("sendVideo")] == [429, 200]
     assert not api.faults.pending
 
 
@@ -211,10 +211,10 @@ async def test_a_dropped_upload_is_sent_again_and_charged_once(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7061)
-    api.inject_disconnect("sendVideo", count=1)
+    chat = api.users.private_chat(user_id=7061)
+    api.faults.inject_disconnect("sendVideo", count=1)
     async with bot_with():
-        api.send_text(chat, None, "/video a tram in the rain")
+        api.users.send_text(chat, None, "/video a tram in the rain")
         await settled(database, [7061])
 
     result = await outcome(api, database, chat)
@@ -226,10 +226,12 @@ async def test_an_upload_whose_answer_is_lost_is_sent_again_recorded_and_charged
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database = tmp_path / "bot.sqlite3"
-    chat = api.private_chat(user_id=7062)
-    api.inject_disconnect("sendVideo", count=1, after_execute=True)  # Telegram posted it; the answer is lost
+    chat = api.users.private_chat(user_id=7062)
+    api.faults.inject_disconnect(
+        "sendVideo", count=1, after_execute=True
+    )  # Telegram posted it; the answer is lost
     async with bot_with():
-        api.send_text(chat, None, "/video a tram in the snow")
+        api.users.send_text(chat, None, "/video a tram in the snow")
         await settled(database, [7062])
 
     result = await outcome(api, database, chat)
@@ -246,14 +248,14 @@ async def test_a_vanished_temp_dir_is_recreated_and_an_unusable_one_is_waited_ou
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
     database, temp_dir = tmp_path / "bot.sqlite3", tmp_path / "tmp"
-    first, second = api.private_chat(user_id=7071), api.private_chat(user_id=7072)
+    first, second = api.users.private_chat(user_id=7071), api.users.private_chat(user_id=7072)
     async with bot_with():
         shutil.rmtree(temp_dir)  # e.g. a cleaner emptied /tmp
-        api.send_text(first, None, "/video a sandcastle")
+        api.users.send_text(first, None, "/video a sandcastle")
         await settled(database, [7071])
         shutil.rmtree(temp_dir)
         temp_dir.write_text("a file where the folder was")
-        api.send_text(second, None, "/video a sandcastle at night")
+        api.users.send_text(second, None, "/video a sandcastle at night")
         await asyncio.sleep(3)
         [waiting] = [job for job in await all_jobs(database) if job.user_id == 7072]
         assert not waiting.is_terminal  # local trouble: the job waits, nothing is refunded or generated
@@ -281,23 +283,23 @@ async def test_the_process_refuses_to_start_with_an_unusable_temp_dir(
     assert code == 1
     log = bot.log()
     assert "Cannot start: TEMP_DIR folder" in log and "Traceback" not in log
-    assert api.calls == []  # it stopped before contacting Telegram
+    assert list(api.calls) == []  # it stopped before contacting Telegram
 
 
 async def test_the_process_rides_out_telegram_dropping_its_first_calls(
     api: FakeBotAPI, gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    api.inject_disconnect("getMe", count=1)
-    chat = api.private_chat(user_id=7081)
+    api.faults.inject_disconnect("getMe", count=1)
+    chat = api.users.private_chat(user_id=7081)
     bot = await BotProcess.start(tmp_path, bot_environment(tmp_path, api, gateway), "bot.log")
     try:
         await bot.wait_for_log("is up", timeout=20)
-        api.send_text(chat, None, "/help")
-        await until(lambda: bool(api.bot_messages_in(chat)), timeout=15)
+        api.users.send_text(chat, None, "/help")
+        await until(lambda: bool(api.state.bot_messages_in(chat)), timeout=15)
         code, _ = await bot.terminate(signal.SIGTERM)
     finally:
         await bot.kill()
 
     assert code == 0
-    statuses = [call.status for call in api.calls_to("getMe")]
+    statuses = [call.status for call in api.calls.to("getMe")]
     assert statuses[0] == DISCONNECTED and statuses[-1] == 200  # the first try was dropped, a retry worked

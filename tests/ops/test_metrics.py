@@ -199,11 +199,11 @@ async def test_the_running_bot_serves_metrics_on_metrics_port(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     port = free_port()
-    chat = api.private_chat(user_id=6201)
+    chat = api.users.private_chat(user_id=6201)
     with caplog.at_level(logging.INFO, logger="bot.metrics"):
         async with bot_with(METRICS_PORT=port, METRICS_LOG_MINUTES=0):
-            api.send_text(chat, None, "/video a kite over a hill")
-            await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
+            api.users.send_text(chat, None, "/video a kite over a hill")
+            await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=15)
             async with httpx.AsyncClient(timeout=5) as client:
                 for _ in range(100):  # the ledger settles right after the upload
                     samples = parse_prometheus((await client.get(f"http://127.0.0.1:{port}/metrics")).text)

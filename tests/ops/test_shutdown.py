@@ -41,11 +41,11 @@ async def test_sigterm_leaves_an_async_job_for_the_next_start_which_delivers_it_
 ) -> None:
     gateway = slow_gateway
     env = bot_environment(tmp_path, api, gateway, GENERATION_MODE="async")
-    chat = api.private_chat(user_id=USER_ID)
+    chat = api.users.private_chat(user_id=USER_ID)
 
     first = await BotProcess.start(tmp_path, env, "first.log")
     try:
-        api.send_text(chat, None, "/video a lighthouse in a storm")
+        api.users.send_text(chat, None, "/video a lighthouse in a storm")
         await until(lambda: len(gateway.requests_to("/v1/videos/", method="GET")) >= 2)
         code, seconds = await first.terminate(signal.SIGTERM)
     finally:
@@ -56,25 +56,25 @@ async def test_sigterm_leaves_an_async_job_for_the_next_start_which_delivers_it_
     [job] = await all_jobs(tmp_path / "bot.sqlite3")
     [task_id] = gateway.tasks
     assert not job.state.is_terminal and job.upstream_task_id == task_id
-    assert api.videos_sent(chat) == []
+    assert api.state.videos_sent(chat) == []
     log = first.log()
     assert "Job runner stopped; 1 job(s) left for the next start" in log
     assert "unfinished=1" in log  # the metrics summary written at shutdown
     assert "Traceback" not in log
-    assert api.calls_to("setWebhook") == []  # long polling is the default
+    assert api.calls.to("setWebhook") == []  # long polling is the default
 
     clock.advance(120)  # the task finishes while the bot is down
     second = await BotProcess.start(tmp_path, env, "second.log")
     try:
-        await api.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=30)
+        await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=30)
         await until(lambda: "delivered:" in second.log(), timeout=10)
         code, _ = await second.terminate(signal.SIGTERM)
     finally:
         await second.kill()
 
     assert code == 0
-    assert len(api.videos_sent(chat)) == 1
-    status = api.message(chat, job.status_message_id or 0)
+    assert len(api.state.videos_sent(chat)) == 1
+    status = api.state.message(chat, job.status_message_id or 0)
     assert status is not None and "ready" in (status.text or "")  # the final edit is written before exit
     assert len(gateway.requests_to("/v1/videos", method="POST")) == 1  # polled again, never resubmitted
     [job] = await all_jobs(tmp_path / "bot.sqlite3")
@@ -101,14 +101,14 @@ async def test_a_stop_during_an_upload_lets_it_finish_and_settle_before_exit(
     bot_with: Callable[..., AbstractAsyncContextManager[Any]],
     tmp_path: Path,
 ) -> None:
-    chat = api.private_chat(user_id=6102)
-    api.inject_delay("sendVideo", 1.0, count=1)  # Telegram takes a moment to accept the upload
+    chat = api.users.private_chat(user_id=6102)
+    api.faults.inject_delay("sendVideo", 1.0, count=1)  # Telegram takes a moment to accept the upload
     async with bot_with():
-        api.send_text(chat, None, "/video a paper boat on a river")
+        api.users.send_text(chat, None, "/video a paper boat on a river")
         await wait_for_state(tmp_path / "bot.sqlite3", JobState.UPLOADING)
         await asyncio.sleep(0.3)  # the upload is on its way when the stop comes
 
     # Settled before the bot stopped: a restart has nothing to resume and cannot send it twice.
-    assert len(api.videos_sent(chat)) == 1
+    assert len(api.state.videos_sent(chat)) == 1
     [job] = await all_jobs(tmp_path / "bot.sqlite3")
     assert job.state is JobState.DELIVERED and job.charged_cents == PRICE_CENTS

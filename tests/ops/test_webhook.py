@@ -14,7 +14,7 @@ import httpx
 from tests.e2e.bot_process import BotProcess, bot_environment, free_port
 from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
-from tests.fakes.bot_api_webhook import SECRET_HEADER
+from tests.fakes.bot_api.methods import SECRET_HEADER
 from tests.fakes.gateway import FakeGateway
 
 SECRET = "webhook-secret_0123456789"
@@ -55,16 +55,18 @@ async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret
 ) -> None:
     port = free_port()
     env = webhook_environment(tmp_path, api, gateway, port)
-    chat = api.private_chat(user_id=6001)
+    chat = api.users.private_chat(user_id=6001)
     bot = await BotProcess.start(tmp_path, env, "webhook.log")
     try:
-        registered = await api.wait_for(lambda call: call.method == "setWebhook" and call.ok, timeout=30)
+        registered = await api.calls.wait_for(
+            lambda call: call.method == "setWebhook" and call.ok, timeout=30
+        )
         assert registered.params["url"] == f"http://127.0.0.1:{port}/telegram"
         assert registered.params["secret_token"] == SECRET
         await bot.wait_for_log("is up")
 
-        message = api.send_text(chat, None, "/help")
-        reply = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+        message = api.users.send_text(chat, None, "/help")
+        reply = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
         assert "/video" in reply.params["text"]
 
         webhook = f"http://127.0.0.1:{port}/telegram"
@@ -78,14 +80,14 @@ async def test_webhook_mode_answers_help_and_rejects_requests_without_the_secret
         assert elsewhere.status_code == 404
 
         # Telegram's own deliveries still work afterwards, and the forged updates were never handled.
-        later = api.send_text(chat, None, "/start")
-        await api.wait_for(replying_to(later["message_id"], chat.id), timeout=15)
+        later = api.users.send_text(chat, None, "/start")
+        await api.calls.wait_for(replying_to(later["message_id"], chat.id), timeout=15)
         code, _ = await bot.terminate(signal.SIGTERM)
     finally:
         await bot.kill()
 
     assert code == 0, bot.log()[-3000:]
-    assert api.calls_to("getUpdates") == []
+    assert api.calls.to("getUpdates") == []
     assert not [call for call in api.calls if call.params.get("chat_id") == FORGER_ID]
     log = bot.log()
     assert "Starting in webhook mode" in log and "Traceback" not in log
@@ -147,7 +149,7 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
 ) -> None:
     port = free_port()
     env = webhook_environment(tmp_path, api, gateway, port)
-    chat = api.private_chat(user_id=6002)
+    chat = api.users.private_chat(user_id=6002)
     bot = await BotProcess.start(tmp_path, env, "webhook.log")
     webhook = f"http://127.0.0.1:{port}/telegram"
     big = 95 * 1024 * 1024
@@ -182,8 +184,8 @@ async def test_webhook_refuses_big_and_malformed_bodies_cheaply_and_still_handle
         assert (malformed.status_code, not_utf8.status_code, not_object.status_code) == (400, 400, 400)
 
         # Telegram's own deliveries still work afterwards.
-        message = api.send_text(chat, None, "/help")
-        reply = await api.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
+        message = api.users.send_text(chat, None, "/help")
+        reply = await api.calls.wait_for(replying_to(message["message_id"], chat.id), timeout=15)
         assert "/video" in reply.params["text"]
         code, _ = await bot.terminate(signal.SIGTERM)
     finally:

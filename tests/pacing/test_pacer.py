@@ -146,8 +146,8 @@ async def test_a_burst_through_real_http_stays_inside_telegrams_limits() -> None
     """Forty messages into one group and four private chats at once: all delivered, not one 429."""
     scale = 0.05
     async with FakeBotAPI(token=DEFAULT_TOKEN, flood=FloodLimits(time_scale=scale)) as api:
-        group = api.group(chat_id=GROUP, title="Busy")
-        privates = [api.private_chat(user_id=uid) for uid in (11, 12, 13, 14)]
+        group = api.users.group(chat_id=GROUP, title="Busy")
+        privates = [api.users.private_chat(user_id=uid) for uid in (11, 12, 13, 14)]
         bot: Bot = ExtBot(
             DEFAULT_TOKEN,
             base_url=api.base_url,
@@ -159,5 +159,5 @@ async def test_a_burst_through_real_http_stays_inside_telegrams_limits() -> None
             sends += [bot.send_message(chat.id, f"hi {index}") for chat in privates for index in range(4)]
             await asyncio.wait_for(asyncio.gather(*sends), timeout=30)
         assert [call.status for call in api.calls if call.status == 429] == []
-        assert len(api.messages(group)) == 24
-        assert all(len(api.messages(chat)) == 4 for chat in privates)
+        assert len(api.state.messages(group)) == 24
+        assert all(len(api.state.messages(chat)) == 4 for chat in privates)

@@ -18,8 +18,7 @@ from telegram.ext import ExtBot
 from bot.pacing.pacer import TelegramPacer
 from bot.pacing.window import TelegramLimits
 from bot.status.board import StatusBoard
-from tests.fakes.bot_api import FakeBotAPI, FloodLimits
-from tests.fakes.bot_api_calls import CallRecord
+from tests.fakes.bot_api import CallRecord, FakeBotAPI, FloodLimits
 
 TOKEN = "123456:TEST-TOKEN"
 CHAT = 1001
@@ -65,7 +64,7 @@ class Telegram:
     def edits(self, message_id: int | None = None) -> list[CallRecord]:
         return [
             call
-            for call in self.api.calls_to("editMessageText")
+            for call in self.api.calls.to("editMessageText")
             if message_id is None or call.params["message_id"] == message_id
         ]
 
@@ -75,7 +74,7 @@ class Telegram:
 
     def shown(self, message_id: int, chat_id: int = CHAT) -> str | None:
         """The message's text as users see it (HTML already parsed)."""
-        message = self.api.message(chat_id, message_id)
+        message = self.api.state.message(chat_id, message_id)
         return None if message is None else message.text
 
     async def wait_for_edits(self, count: int, timeout: float = 3.0) -> None:
@@ -93,8 +92,8 @@ async def serve(fake_time: FakeTime | None, flood: FloodLimits) -> AsyncIterator
     else:  # real time: Telegram's limits ten times faster (three edits in 0.3 s in a private chat)
         pacer = TelegramPacer(TelegramLimits().scaled(LIVE_SCALE))
     async with FakeBotAPI(token=TOKEN, flood=flood, clock=clock) as api:
-        api.private_chat(CHAT)
-        api.group(GROUP)
+        api.users.private_chat(CHAT)
+        api.users.group(GROUP)
         bot = ExtBot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url, rate_limiter=pacer)
         async with bot:
             telegram = Telegram(api, bot, pacer, fake_time)
@@ -183,7 +182,7 @@ async def test_identical_text_and_markup_are_not_sent_again(live: Telegram) -> N
     board.update(CHAT, message, "<b>47%</b>")
     await wait_idle()
     assert [call.ok for call in live.edits()] == [True, True]
-    assert live.api.message(CHAT, message).reply_markup is None
+    assert live.api.state.message(CHAT, message).reply_markup is None
 
 
 async def test_edits_use_html(live: Telegram) -> None:
@@ -193,7 +192,7 @@ async def test_edits_use_html(live: Telegram) -> None:
     assert await board.finish(CHAT, message, "<b>done</b> &amp; dusted")
     assert live.edits()[0].params["parse_mode"] == "HTML"
     assert live.shown(message) == "done & dusted"
-    assert live.api.message(CHAT, message).entities == [{"offset": 0, "length": 4, "type": "bold"}]
+    assert live.api.state.message(CHAT, message).entities == [{"offset": 0, "length": 4, "type": "bold"}]
 
 
 async def test_one_worker_per_chat_and_none_when_idle(live: Telegram) -> None:
@@ -285,7 +284,7 @@ async def test_finish_returns_false_when_the_message_was_deleted(live: Telegram)
 
 
 async def test_finish_returns_false_when_the_message_cannot_be_edited(live: Telegram) -> None:
-    users_message = live.api.send_text(CHAT, CHAT, "/video a fox")["message_id"]
+    users_message = live.api.users.send_text(CHAT, CHAT, "/video a fox")["message_id"]
     board = quick(live)
     await board.start()
     assert await board.finish(CHAT, users_message, "✅ done") is False
@@ -306,8 +305,8 @@ async def test_update_of_a_deleted_message_stops_the_updates(live: Telegram) -> 
 
 async def test_retry_after_is_honoured_and_the_final_text_written(timed: Telegram) -> None:
     message = await timed.message()
-    timed.api.inject("editMessageText", error_code=429, retry_after=7)
-    timed.api.inject("editMessageText", error_code=429, retry_after=3)
+    timed.api.faults.inject("editMessageText", error_code=429, retry_after=7)
+    timed.api.faults.inject("editMessageText", error_code=429, retry_after=3)
     board = timed.board()
     await board.start()
     assert await board.finish(CHAT, message, "✅ done")
@@ -320,7 +319,7 @@ async def test_retry_after_is_honoured_and_the_final_text_written(timed: Telegra
 
 async def test_retry_after_on_an_update_keeps_it_for_later(timed: Telegram) -> None:
     message = await timed.message()
-    timed.api.inject("editMessageText", error_code=429, retry_after=5)
+    timed.api.faults.inject("editMessageText", error_code=429, retry_after=5)
     board = timed.board()
     await board.start()
     board.update(CHAT, message, "50%")
@@ -331,9 +330,9 @@ async def test_retry_after_on_an_update_keeps_it_for_later(timed: Telegram) -> N
 
 async def test_network_errors_on_finish_are_retried_with_backoff(timed: Telegram) -> None:
     message = await timed.message()
-    timed.api.inject("editMessageText", error_code=502, retry_after=None)
-    timed.api.inject("editMessageText", error_code=500, retry_after=None)
-    timed.api.inject_disconnect("editMessageText")
+    timed.api.faults.inject("editMessageText", error_code=502, retry_after=None)
+    timed.api.faults.inject("editMessageText", error_code=500, retry_after=None)
+    timed.api.faults.inject_disconnect("editMessageText")
     assert timed.time is not None
     timed.time.now += 60  # the chat's budget is whole again, so the waits are the backoff alone
     board = timed.board()
@@ -351,7 +350,7 @@ async def test_network_errors_on_finish_are_retried_with_backoff(timed: Telegram
 
 async def test_network_errors_on_finish_give_up_eventually(timed: Telegram) -> None:
     message = await timed.message()
-    timed.api.inject("editMessageText", error_code=502, retry_after=None, count=None)
+    timed.api.faults.inject("editMessageText", error_code=502, retry_after=None, count=None)
     board = timed.board()
     await board.start()
     finishing = board.finish(CHAT, message, "✅ done")
@@ -380,7 +379,7 @@ async def test_forget_releases_a_waiting_finish(live: Telegram) -> None:
     message = await live.message()
     board = quick(live)
     await board.start()
-    live.api.inject_delay("editMessageText", 0.2, count=1)  # still on its way when forgotten
+    live.api.faults.inject_delay("editMessageText", 0.2, count=1)  # still on its way when forgotten
     board.update(CHAT, message, "10%")
     await asyncio.sleep(0.05)  # the edit is on its way
     finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done"))
@@ -420,7 +419,7 @@ async def test_group_chats_stay_under_twenty_edits_a_minute(timed: Telegram) -> 
     for message in messages:
         assert timed.shown(message, GROUP) == f"{message}: done"
     # The fake applies Telegram's flood limits; it never had to refuse an edit.
-    assert timed.api.stats().too_many_requests == 0
+    assert timed.api.calls.stats().too_many_requests == 0
 
 
 async def test_private_chats_share_about_one_edit_a_second_round_robin(timed: Telegram) -> None:
@@ -437,7 +436,7 @@ async def test_private_chats_share_about_one_edit_a_second_round_robin(timed: Te
     order = [call.params["message_id"] for call in timed.edits()[:6]]
     assert sorted(order[:3]) == messages
     assert sorted(order[3:]) == messages
-    assert timed.api.stats().too_many_requests == 0
+    assert timed.api.calls.stats().too_many_requests == 0
 
 
 # --- shutting down -----------------------------------------------------------------------------
@@ -469,7 +468,7 @@ async def test_stop_writes_finals_drops_updates_and_leaves_no_tasks(live: Telegr
 
 async def test_stop_gives_up_on_a_final_that_cannot_be_written_in_time(live: Telegram) -> None:
     message = await live.message()
-    live.api.inject("editMessageText", error_code=429, retry_after=30)
+    live.api.faults.inject("editMessageText", error_code=429, retry_after=30)
     board = live.board(stop_timeout=0.2)
     await board.start()
     finishing = asyncio.create_task(board.finish(CHAT, message, "✅ done"))

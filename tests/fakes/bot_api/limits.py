@@ -1,4 +1,9 @@
-"""Telegram-like flood control: token buckets for the whole bot, each private chat and each group."""
+"""Telegram-like flood control: token buckets for the whole bot, each private chat and each group.
+
+Sends and edits count (30/s overall, 1/s per private chat with a burst of 3, 20/min per group); a call
+over the limit answers 429 with `parameters.retry_after`. FloodLimits.off() disables it,
+FloodLimits(time_scale=...) runs Telegram's clock faster, and the fake's `clock` can be driven by hand.
+"""
 
 from __future__ import annotations
 
