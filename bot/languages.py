@@ -12,7 +12,7 @@ from storage import UserStore
 logger = logging.getLogger(__name__)
 
 
-class LanguagePreferences:
+class LanguageChoices:
     """Users' explicit language choices, read once at start and kept in memory; choices are stored first."""
 
     def __init__(self, users: UserStore, texts: Translator, overrides: Mapping[int, str]) -> None:
@@ -23,7 +23,7 @@ class LanguagePreferences:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def load(cls, users: UserStore, texts: Translator) -> LanguagePreferences:
+    async def load(cls, users: UserStore, texts: Translator) -> LanguageChoices:
         """Read every stored choice; a language the bot no longer speaks is ignored."""
         stored = await users.language_overrides()
         overrides = {user: lang for user, lang in stored.items() if lang in SUPPORTED_LANGUAGES}

@@ -21,7 +21,7 @@ from bot.jobs.intake import JobIntake
 from bot.jobs.pipeline import JobPipeline
 from bot.jobs.runner import JobRunner
 from bot.jobs.telling import OutcomeTeller
-from bot.languages import LanguagePreferences
+from bot.languages import LanguageChoices
 from bot.metrics import OpsMetrics, PrometheusMetrics
 from bot.pacing.pacer import TelegramPacer
 from bot.payments import StarsShop
@@ -48,7 +48,7 @@ class Services:
     texts: Translator
     albums: AlbumCollector[Message]
     followups: FollowUpActions
-    languages: LanguagePreferences
+    languages: LanguageChoices
     metrics: OpsMetrics
     payments: PaymentStore
     shop: StarsShop
@@ -76,7 +76,7 @@ class Services:
         await board.start()
         texts = Translator()
         users = UserStore(db)
-        languages = await LanguagePreferences.load(users, texts)
+        languages = await LanguageChoices.load(users, texts)
         prometheus = PrometheusMetrics(gateway.error_counts)
         alerts = AdminAlerts(
             bot=bot,

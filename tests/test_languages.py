@@ -1,4 +1,4 @@
-"""LanguagePreferences (a real SQLite file) and the /language menu's texts and buttons."""
+"""LanguageChoices (a real SQLite file) and the /language menu's texts and buttons."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.languages import LanguagePreferences
+from bot.languages import LanguageChoices
 from handlers.language import (
     CHOICES,
     LANGUAGE_CALLBACK_PREFIX,
@@ -45,7 +45,7 @@ async def test_stored_choices_win_over_telegram_and_unsupported_ones_are_ignored
     await users.set_user_language(2, "fr")  # stored by an older version that spoke French
     await users.upsert_user(3, "cai", "zh-hans")
 
-    languages = await LanguagePreferences.load(users, texts)
+    languages = await LanguageChoices.load(users, texts)
 
     assert languages.language_for(1, "en") == "zh"
     assert languages.override_of(1) == "zh"
@@ -57,20 +57,20 @@ async def test_stored_choices_win_over_telegram_and_unsupported_ones_are_ignored
 
 
 async def test_a_choice_is_used_at_once_and_survives_a_reload(users: UserStore, texts: Translator) -> None:
-    languages = await LanguagePreferences.load(users, texts)
+    languages = await LanguageChoices.load(users, texts)
     await languages.choose(5, "zh")
     assert languages.language_for(5, "en") == "zh"
-    assert (await LanguagePreferences.load(users, texts)).language_for(5, "en") == "zh"
+    assert (await LanguageChoices.load(users, texts)).language_for(5, "en") == "zh"
 
     await languages.choose(5, None)
     assert languages.language_for(5, "en") == "en"
     assert languages.override_of(5) is None
     assert await users.language_overrides() == {}
-    assert (await LanguagePreferences.load(users, texts)).language_for(5, "zh-CN") == "zh"
+    assert (await LanguageChoices.load(users, texts)).language_for(5, "zh-CN") == "zh"
 
 
 async def test_an_unsupported_choice_is_refused_and_not_stored(users: UserStore, texts: Translator) -> None:
-    languages = await LanguagePreferences.load(users, texts)
+    languages = await LanguageChoices.load(users, texts)
     with pytest.raises(ValueError, match="fr"):
         await languages.choose(6, "fr")
     assert languages.override_of(6) is None
@@ -78,7 +78,7 @@ async def test_an_unsupported_choice_is_refused_and_not_stored(users: UserStore,
 
 
 async def test_quick_taps_leave_memory_and_database_agreeing(users: UserStore, texts: Translator) -> None:
-    languages = await LanguagePreferences.load(users, texts)
+    languages = await LanguageChoices.load(users, texts)
     await asyncio.gather(*(languages.choose(7, choice) for choice in ("zh", "en", None, "zh", "en")))
     stored = (await users.language_overrides()).get(7)
     assert stored == "en"

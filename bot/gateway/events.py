@@ -13,20 +13,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 TaskState = Literal["queued", "processing", "completed", "failed"]
 
-# Spellings seen on the two channels (and close relatives), folded onto the four documented states.
+# The two channels' documented spellings (reverse: `processing`, official: `in_progress`), folded onto
+# the four states.
 _STATUS_ALIASES: dict[str, TaskState] = {
     "queued": "queued",
-    "pending": "queued",
-    "submitted": "queued",
     "processing": "processing",
     "in_progress": "processing",
-    "running": "processing",
     "completed": "completed",
-    "succeeded": "completed",
-    "success": "completed",
     "failed": "failed",
-    "failure": "failed",
-    "error": "failed",
 }
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
