@@ -1,4 +1,7 @@
-"""Webhook server: path and secret checked before the body is read, the body capped, bad bodies answered 400.
+"""Webhook server: path, secret and size checked on the headers, the body capped, bad bodies answered 400.
+
+A refused request's body is never kept: a large one is not read at all, a small one is read and dropped
+so the sender gets the answer (closing on unread data would reset the connection instead).
 
 PTB's own webhook server reads bodies of up to 100 MB before it checks the secret and answers malformed JSON
 with 500. `WebhookUpdater` replaces only that server; PTB's `Application.run_webhook` still owns the
@@ -15,6 +18,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+import tornado.httputil
 import tornado.web
 from telegram import Bot, Update
 from telegram.ext import ExtBot, Updater
@@ -28,12 +32,28 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
+def _small_body(request: tornado.httputil.HTTPServerRequest) -> bool:
+    """True when the request declares a body within the cap (or none)."""
+    length = request.headers.get("Content-Length", "0")
+    return length.isascii() and length.isdecimal() and int(length) <= MAX_UPDATE_BYTES
+
+
 @tornado.web.stream_request_body
 class _Refuse(tornado.web.RequestHandler):
-    """Answers every request to an unknown path 404 without reading its body."""
+    """Answers every request to an unknown path 404; a small body is read and dropped first (see
+    `UpdateHandler.prepare`), a large one never."""
 
     def prepare(self) -> None:
+        if self.request.method in ("GET", "HEAD") or not _small_body(self.request):
+            raise tornado.web.HTTPError(HTTPStatus.NOT_FOUND)
+
+    def data_received(self, chunk: bytes) -> None:
+        """Dropped."""
+
+    def post(self, *args: str) -> None:
         raise tornado.web.HTTPError(HTTPStatus.NOT_FOUND)
+
+    put = patch = delete = options = post
 
     def log_exception(self, *args: Any) -> None:
         """Refusals are expected: no log line."""
@@ -49,15 +69,20 @@ class UpdateHandler(tornado.web.RequestHandler):
         self.receiver = receiver
         self.chunks: list[bytes] = []
         self.size = 0
+        self.forbidden = False
 
     def prepare(self) -> None:
         secret = self.receiver.secret_token
         if secret is not None:
             given = self.request.headers.get(SECRET_HEADER, "")
             if not hmac.compare_digest(given.encode(), secret.encode()):
-                raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+                if not _small_body(self.request):
+                    raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+                # A small body is read (and dropped) before the answer: closing a connection with unread
+                # data resets it, and the sender would never see the 403.
+                self.forbidden = True
         length = self.request.headers.get("Content-Length", "0")
-        if not length.isascii() or not length.isdecimal() or int(length) > MAX_UPDATE_BYTES:
+        if not _small_body(self.request):
             logger.warning("Webhook refused a body of %s bytes (cap %d)", length[:20], MAX_UPDATE_BYTES)
             raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         # Chunked bodies have no Content-Length: data_received answers 413 past the cap; tornado's own limit
@@ -70,13 +95,19 @@ class UpdateHandler(tornado.web.RequestHandler):
         self.size += len(chunk)
         if self.size > MAX_UPDATE_BYTES:
             if not self._finished:
-                logger.warning("Webhook refused a body of over %d bytes", MAX_UPDATE_BYTES)
-                self.set_status(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                if not self.forbidden:
+                    logger.warning("Webhook refused a body of over %d bytes", MAX_UPDATE_BYTES)
+                self.set_status(
+                    HTTPStatus.FORBIDDEN if self.forbidden else HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+                )
                 self.finish()
             return
-        self.chunks.append(chunk)
+        if not self.forbidden:
+            self.chunks.append(chunk)
 
     async def post(self) -> None:
+        if self.forbidden:
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         try:
             data = json.loads(b"".join(self.chunks).decode("utf-8"))
             update = Update.de_json(data, self.receiver.bot)
