@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.context import BotContext, BotData
 from bot.i18n import Translator
-from bot.languages import LanguagePreferences
+from bot.languages import LanguageChoices
 from bot.services import Services
 from bot.user_errors import UserFacingError
 from storage import Database, UserStore
@@ -22,16 +22,16 @@ BotApp = Application[Any, BotContext, Any, Any, BotData, Any]
 
 
 @pytest.fixture
-async def languages(tmp_path: Path) -> AsyncIterator[LanguagePreferences]:
+async def languages(tmp_path: Path) -> AsyncIterator[LanguageChoices]:
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
-        yield await LanguagePreferences.load(UserStore(db), Translator())
+        yield await LanguageChoices.load(UserStore(db), Translator())
     finally:
         await db.close()
 
 
 @pytest.fixture
-def application(languages: LanguagePreferences) -> BotApp:
+def application(languages: LanguageChoices) -> BotApp:
     """An Application built like bot/app.py's (never started), with the two services the context reads."""
     app: BotApp = (
         ApplicationBuilder()
@@ -79,7 +79,7 @@ async def test_the_telegram_language_is_used_when_the_bot_speaks_it(application:
 
 
 async def test_a_language_choice_wins_and_is_read_at_each_call(
-    application: BotApp, languages: LanguagePreferences
+    application: BotApp, languages: LanguageChoices
 ) -> None:
     context = BotContext.from_update(_update(application, user_id=8, language_code="en"), application)
     assert context.language == "en"
@@ -93,7 +93,7 @@ async def test_a_language_choice_wins_and_is_read_at_each_call(
 
 
 async def test_updates_without_a_sender_and_errors_without_an_update_get_english(
-    application: BotApp, languages: LanguagePreferences
+    application: BotApp, languages: LanguageChoices
 ) -> None:
     await languages.choose(-100, "zh")  # a choice stored under the channel's id must not apply
     assert BotContext.from_update(_channel_post(application), application).language == "en"
