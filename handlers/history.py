@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.context import BotContext
 from bot.jobs.intake import format_reset
 from bot.jobs.stored_request import StoredRequest
-from handlers.common import reply
+from handlers.common import own_account_only, reply
 from storage.history import delivered_videos
 
 HISTORY_CALLBACK_PREFIX = "hist:"
@@ -17,6 +17,7 @@ _PROMPT_CHARS = 60
 _BUTTONS_PER_ROW = 5
 
 
+@own_account_only
 async def history_command(update: Update, context: BotContext) -> None:
     """List the user's last 10 delivered videos with a button for each."""
     message, user = update.effective_message, update.effective_user
