@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from handlers.common import reply
+from handlers.common import own_account_only, reply
 
 
+@own_account_only
 async def cancel_command(update: Update, context: BotContext) -> None:
     """Cancel queued jobs (the gateway has no cancel, so jobs already generating run to the end)."""
     message, user = update.effective_message, update.effective_user

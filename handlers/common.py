@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import CallbackQuery, LinkPreviewOptions, Message
+from telegram import CallbackQuery, LinkPreviewOptions, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.chats import is_group_chat
 from bot.context import BotContext
 from bot.jobs.intake import Origin
 
@@ -19,6 +23,8 @@ GROUP_ANONYMOUS_BOT_ID = 1087968824
 TELEGRAM_SERVICE_ID = 777000
 #: A refusal that cannot be sent is not worth a traceback (the lead's pacer decides about bursts).
 REFUSAL_SEND_ERRORS = (RetryAfter, NetworkError, BadRequest, Forbidden)
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def origin_of(message: Message, context: BotContext) -> Origin:
@@ -53,6 +59,37 @@ def shared_identity_key(message: Message) -> str | None:
     if user.id == TELEGRAM_SERVICE_ID or message.is_automatic_forward or message.sender_chat is not None:
         return "sender-channel"  # (sender_chat: a member posting on behalf of a channel)
     return None
+
+
+def posts_as_this_group(message: Message) -> bool:
+    """An anonymous admin: the message is sent on behalf of the group itself, which only its admins can do."""
+    sender_chat = message.sender_chat
+    return is_group_chat(message.chat.type) and sender_chat is not None and sender_chat.id == message.chat_id
+
+
+async def refused_shared_account(message: Message, context: BotContext) -> bool:
+    """Refuse (and answer) a sender who shares one account with others; see `shared_identity_key`."""
+    refusal = shared_identity_key(message)
+    if refusal is None:
+        return False
+    await reply(message, context.t(refusal))
+    return True
+
+
+def own_account_only(command: Handler) -> Handler:
+    """For commands about the sender's own budget, defaults, videos or language: shared accounts are refused.
+
+    Buttons need no such guard: a button press always comes from the person's own account.
+    """
+
+    @functools.wraps(command)
+    async def guarded(update: Update, context: BotContext) -> None:
+        message = update.effective_message
+        if message is not None and await refused_shared_account(message, context):
+            return
+        await command(update, context)
+
+    return guarded
 
 
 async def reply(message: Message, text: str) -> None:

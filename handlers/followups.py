@@ -11,7 +11,7 @@ from telegram import CallbackQuery, Update
 from bot.chats import is_group_chat
 from bot.constants import DOUBLE_TAP_WINDOW_SECONDS
 from bot.context import BotContext
-from bot.jobs.delivery import Destination
+from bot.jobs.delivery import Destination, caption_html
 from bot.jobs.followup_buttons import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.stored_request import StoredRequest
@@ -73,8 +73,8 @@ async def followup_button(update: Update, context: BotContext) -> None:
 
 async def _stitch(context: BotContext, job: Job, origin: Origin) -> None:
     chain = await context.services.followups.chain(job)
-    prompt = html.escape(" → ".join(_prompt_of(clip) for clip in chain.jobs)[:900])
-    caption = f"<i>{prompt}</i>\n{html.escape(context.t('followup-stitched', clips=len(chain.file_ids)))}"
+    prompts = " → ".join(_prompt_of(clip) for clip in chain.jobs)
+    caption = caption_html(prompts, context.t("followup-stitched", clips=len(chain.file_ids)))
     in_group = is_group_chat(origin.chat_type)
     destination = Destination(origin.chat_id, origin.thread_id, origin.message_id, in_group)
     await context.services.followups.stitch_and_send(chain, destination, caption)

@@ -7,16 +7,19 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
+from bot.jobs.delivery import caption_html
 from bot.jobs.intake import format_reset
 from bot.jobs.stored_request import StoredRequest
-from handlers.common import reply
+from bot.telegram_text import truncate_utf16
+from handlers.common import own_account_only, reply
 from storage.history import delivered_videos
 
 HISTORY_CALLBACK_PREFIX = "hist:"
-_PROMPT_CHARS = 60
+_PROMPT_SHOWN_UNITS = 60  # of each listed prompt, in Telegram's UTF-16 units
 _BUTTONS_PER_ROW = 5
 
 
+@own_account_only
 async def history_command(update: Update, context: BotContext) -> None:
     """List the user's last 10 delivered videos with a button for each."""
     message, user = update.effective_message, update.effective_user
@@ -28,9 +31,7 @@ async def history_command(update: Update, context: BotContext) -> None:
         return
     lines = [context.t("history-header", count=len(jobs))]
     for number, job in enumerate(jobs, start=1):
-        prompt = StoredRequest.from_job(job).prompt
-        if len(prompt) > _PROMPT_CHARS:
-            prompt = prompt[: _PROMPT_CHARS - 1] + "…"
+        prompt = truncate_utf16(StoredRequest.from_job(job).prompt, _PROMPT_SHOWN_UNITS)
         lines.append(
             context.t(
                 "history-line",
@@ -68,11 +69,12 @@ async def history_button(update: Update, context: BotContext) -> None:
     thread_id = (
         shown_in.message_thread_id if isinstance(shown_in, Message) and shown_in.is_topic_message else None
     )
-    caption = html.escape(StoredRequest.from_job(job).prompt)[:900]
+    footer = context.t("video-caption-footer", model=job.model)
+    caption = caption_html(StoredRequest.from_job(job).prompt, footer)
     for file_id in job.delivered_file_ids:
         await context.bot.send_video(
             chat_id=shown_in.chat.id,
             video=file_id,
-            caption=f"{caption}\n{context.t('video-caption-footer', model=job.model)}",
+            caption=caption,
             message_thread_id=thread_id,
         )

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
-from handlers.common import NO_PREVIEW, answer_alert
+from handlers.common import NO_PREVIEW, answer_alert, own_account_only
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def confirmation_text(texts: Translator, language: str, *, chosen: str | None) -
     return texts(language, "language-set")
 
 
+@own_account_only
 async def language_command(update: Update, context: BotContext) -> None:
     """Show the language menu, quoting the command (in a topic the answer stays in the topic)."""
     message, user = update.effective_message, update.effective_user

@@ -14,7 +14,7 @@ from bot.payments import STARS_CURRENCY, RefundOutcome
 from bot.video_options import is_ascii_number
 from handlers.access import is_allowed
 from handlers.admin import admin_asking
-from handlers.common import reply
+from handlers.common import own_account_only, reply
 from storage.payments import AlreadyRefunded, CreditSpent, RefundReady, UnknownCharge
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 BUY_CALLBACK_PREFIX = "buy:"
 
 
+@own_account_only
 async def buy_command(update: Update, context: BotContext) -> None:
     """Offer the Stars packs (private chats only)."""
     message = update.effective_message

@@ -8,9 +8,10 @@ from bot.context import BotContext
 from bot.gateway.catalog import MODELS
 from bot.jobs.intake import format_reset
 from bot.jobs.money import format_usd
-from handlers.common import reply
+from handlers.common import own_account_only, reply
 
 
+@own_account_only
 async def quota_command(update: Update, context: BotContext) -> None:
     """Show the user's budget for the current period."""
     message, user = update.effective_message, update.effective_user

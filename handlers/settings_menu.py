@@ -10,7 +10,14 @@ from telegram.error import BadRequest
 from bot.chats import is_group_chat
 from bot.context import BotContext
 from bot.defaults_menu import DONE, MenuPress
-from handlers.common import NO_PREVIEW, answer_alert, reply
+from handlers.common import (
+    GROUP_ANONYMOUS_BOT_ID,
+    NO_PREVIEW,
+    answer_alert,
+    posts_as_this_group,
+    refused_shared_account,
+    reply,
+)
 from handlers.settings_view import render_keyboard, render_text
 from storage import PreferenceScope
 
@@ -18,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 async def settings_command(update: Update, context: BotContext) -> None:
-    """`/settings` opens the user's own defaults; `/settings chat` (group admins) the group's default."""
+    """`/settings` opens the user's own defaults; `/settings chat` (group admins) the group's default.
+
+    Shared accounts have no defaults of their own; an anonymous admin may still open the group's menu.
+    """
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
@@ -28,11 +38,14 @@ async def settings_command(update: Update, context: BotContext) -> None:
         await reply(message, context.t("settings-usage"))
         return
     scope: PreferenceScope = "chat" if args else "user"
+    as_group = scope == "chat" and posts_as_this_group(message)
+    if not as_group and await refused_shared_account(message, context):
+        return
     if scope == "chat":
         if not is_group_chat(message.chat.type):
             await reply(message, context.t("settings-chat-private"))
             return
-        if not await menu.is_chat_admin(message.chat_id, user.id):
+        if not as_group and not await menu.is_chat_admin(message.chat_id, user.id):
             await reply(message, context.t("settings-chat-refused"))
             return
     view = await menu.view(scope, user.id, message.chat)
@@ -57,7 +70,10 @@ async def settings_button(update: Update, context: BotContext) -> None:
     menu = context.services.defaults_menu
     user_id = query.from_user.id
     chat = query.message.chat
-    if user_id != press.opener_id:
+    # A group's menu opened by an anonymous admin is anyone's who is an admin (checked next): the bot
+    # cannot tell which admin opened it, and a press always shows who presses.
+    opened_anonymously = press.scope == "chat" and press.opener_id == GROUP_ANONYMOUS_BOT_ID
+    if user_id != press.opener_id and not opened_anonymously:
         await query.answer(context.t("settings-not-yours"), show_alert=True)
         return
     if press.scope == "chat" and (

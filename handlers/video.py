@@ -14,7 +14,7 @@ from bot.jobs.build import FrameImage
 from bot.jobs.intake import Rejected
 from bot.user_errors import UserFacingError
 from bot.video_options import is_ascii_number, parse_video_args
-from handlers.common import origin_of, reply, shared_identity_key
+from handlers.common import origin_of, refused_shared_account, reply
 from handlers.images import image_ref
 
 SHORTEST_EXTENSION_SECONDS = 9
@@ -120,9 +120,7 @@ async def _request_video(
     *,
     extend_to_seconds: int | None = None,
 ) -> None:
-    refusal = shared_identity_key(message)
-    if refusal is not None:
-        await reply(message, context.t(refusal))
+    if await refused_shared_account(message, context):
         return
     frames: list[FrameImage] = []
     try:

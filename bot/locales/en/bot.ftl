@@ -195,9 +195,9 @@ command-quota = Your budget
 command-help = How to use the bot
 command-language = Language: English or 简体中文
 
-## Senders who share one Telegram account cannot start paid work
-sender-anonymous-admin = Anonymous admins share one account, so I can't keep a budget for you. Turn off “Remain anonymous” or ask from your own account. Nothing was charged.
-sender-channel = Posts from a channel can't start videos; ask from your own account. Nothing was charged.
+## Senders who share one Telegram account cannot start paid work or have a budget, defaults or history
+sender-anonymous-admin = Anonymous admins share one account, so I can't keep a budget, settings or videos for you. Turn off “Remain anonymous” or ask from your own account. Nothing was charged.
+sender-channel = Posts sent as a channel can't start videos or have a budget, settings or videos of their own; ask from your own account. Nothing was charged.
 
 command-grant = Admins: extra budget for a user
 command-stats = Admins: jobs, spend and errors

@@ -195,9 +195,9 @@ command-quota = 你的额度
 command-help = 使用说明
 command-language = 语言：English 或 简体中文
 
-## 共用同一个 Telegram 账号的发送者不能发起付费生成
-sender-anonymous-admin = 匿名管理员共用同一个账号，我无法为你单独计算额度。请关闭“保持匿名”，或用你自己的账号发送。本次未扣费。
-sender-channel = 频道发来的消息不能生成视频，请用你自己的账号发送。本次未扣费。
+## 共用同一个 Telegram 账号的发送者不能发起付费生成，也没有自己的额度、设置或记录
+sender-anonymous-admin = 匿名管理员共用同一个账号，我无法为你单独保存额度、设置或视频。请关闭“保持匿名”，或用你自己的账号发送。本次未扣费。
+sender-channel = 以频道身份发送的消息不能生成视频，也没有自己的额度、设置或视频；请用你自己的账号发送。本次未扣费。
 
 command-grant = 管理员：为用户增加额度
 command-stats = 管理员：任务、花费和错误
