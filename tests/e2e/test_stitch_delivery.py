@@ -31,6 +31,18 @@ async def continued_clip(api: FakeBotAPI, chat: FakeChat, user: FakeUser | None)
     return videos[-1]
 
 
+def tap_stitch(
+    api: FakeBotAPI, chat: FakeChat, user: FakeUser | None, clip: StoredMessage
+) -> tuple[int, dict[str, Any]]:
+    """Press the clip's Stitch button: the index of the calls that follow, and the callback query."""
+    start = len(api.calls)
+    return start, api.users.press_button(chat, user, clip.message_id, button(clip, "stitch"))
+
+
+def video_taken(call: Any) -> bool:
+    return bool(call.method == "sendVideo" and call.ok)
+
+
 def sends_after(api: FakeBotAPI, method: str, start: int) -> list[Any]:
     return [call for call in api.calls.to(method) if call.index >= start]
 
@@ -39,15 +51,12 @@ async def test_a_stitch_that_meets_bad_gateways_and_flood_control_arrives_once(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
     chat = api.users.private_chat(user_id=8201)
-    async with bot_with(user_budget_usd="1.00"):
+    async with bot_with():
         continued = await continued_clip(api, chat, None)
         bad_gateway = api.faults.inject("sendVideo", error_code=502, count=2)
         flood = api.faults.inject("sendVideo", error_code=429, retry_after=1, count=1)
-        start = len(api.calls)
-        query = api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
-        sent = await api.calls.wait_for(
-            lambda call: call.method == "sendVideo" and call.ok, timeout=60, start=start
-        )
+        start, query = tap_stitch(api, chat, None, continued)
+        sent = await api.calls.wait_for(video_taken, timeout=60, start=start)
         answer = await answered(api, query["id"])
 
     assert answer["text"] == "🧵 Stitching…" and not answer.get("show_alert")
@@ -66,16 +75,13 @@ async def test_a_double_tap_on_stitch_sends_one_video(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
     chat = api.users.private_chat(user_id=8207)
-    async with bot_with(user_budget_usd="1.00"):
+    async with bot_with():
         continued = await continued_clip(api, chat, None)
         api.faults.inject("sendVideo", error_code=502, count=1)  # the first stitch is still busy a while
-        start = len(api.calls)
-        taps = [
-            api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
-            for _ in range(2)
-        ]
-        answers = [await answered(api, tap["id"]) for tap in taps]
-        await api.calls.wait_for(lambda call: call.method == "sendVideo" and call.ok, timeout=60, start=start)
+        start, first = tap_stitch(api, chat, None, continued)
+        _, second = tap_stitch(api, chat, None, continued)
+        answers = [await answered(api, tap["id"]) for tap in (first, second)]
+        await api.calls.wait_for(video_taken, timeout=60, start=start)
 
     assert [answer["text"] for answer in answers] == ["🧵 Stitching…"] * 2
     assert [call.status for call in sends_after(api, "sendVideo", start)] == [502, 200]
@@ -87,11 +93,10 @@ async def test_a_stitch_for_a_user_who_blocked_the_bot_sends_nothing_more(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
     chat = api.users.private_chat(user_id=8202)
-    async with bot_with(user_budget_usd="1.00"):
+    async with bot_with():
         continued = await continued_clip(api, chat, None)
         api.users.block_bot(chat.user or 8202)
-        start = len(api.calls)
-        query = api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
+        start, query = tap_stitch(api, chat, None, continued)
         refused = await api.calls.wait_for(
             lambda call: call.method == "sendVideo" and call.status == 403, timeout=60, start=start
         )
@@ -110,11 +115,10 @@ async def test_a_group_that_forbids_videos_is_told_what_to_do(
 ) -> None:
     group = api.users.group(chat_id=-1008203)
     owner = api.users.user(8203, "Owner")
-    async with bot_with(user_budget_usd="1.00"):
+    async with bot_with():
         continued = await continued_clip(api, group, owner)
         api.faults.inject("sendVideo", error_code=400, description=NOT_ENOUGH_RIGHTS, count=None)
-        start = len(api.calls)
-        api.users.press_button(group, owner, continued.message_id, button(continued, "stitch"))
+        start, _ = tap_stitch(api, group, owner, continued)
         told = await api.calls.wait_for(
             lambda call: call.method == "sendMessage" and call.ok, timeout=60, start=start
         )
@@ -130,11 +134,10 @@ async def test_a_stitch_telegram_does_not_take_within_the_window_is_explained(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
 ) -> None:
     chat = api.users.private_chat(user_id=8204)
-    async with bot_with(user_budget_usd="1.00", delivery_retry_minutes=0.03):  # about two seconds
+    async with bot_with(delivery_retry_minutes=0.03):  # about two seconds
         continued = await continued_clip(api, chat, None)
         fault = api.faults.inject("sendVideo", error_code=502, count=None)
-        start = len(api.calls)
-        api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
+        start, _ = tap_stitch(api, chat, None, continued)
         told = await api.calls.wait_for(replying_to_nothing_in(chat), timeout=60, start=start)
         api.faults.clear()
 
@@ -150,10 +153,10 @@ async def test_a_shutdown_ends_a_stitch_still_retrying_and_other_users_are_serve
     chat = api.users.private_chat(user_id=8205)
     other = api.users.private_chat(user_id=8206)
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(bot_with(user_budget_usd="1.00"))  # a 60-minute delivery window
+        await stack.enter_async_context(bot_with())  # a 60-minute delivery window
         continued = await continued_clip(api, chat, None)
         fault = api.faults.inject("sendVideo", error_code=502, count=None)
-        api.users.press_button(chat, None, continued.message_id, button(continued, "stitch"))
+        tap_stitch(api, chat, None, continued)
         while fault.hits < 2:
             await asyncio.sleep(0.05)
         asked = api.users.send_text(other, None, "/quota")
