@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
@@ -67,15 +67,14 @@ class FollowUpActions:
         self._delivery = delivery
         self._running: dict[str, asyncio.Task[None]] = {}
 
-    def start(self, key: str, work: Coroutine[Any, Any, None]) -> bool:
+    def start(self, key: str, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background, unless work under the same key is still running (a double tap)."""
         if key in self._running:
             work.close()
-            return False
+            return
         task = asyncio.create_task(work, name=f"followup-{key}")
         self._running[key] = task
         task.add_done_callback(lambda done: self._finished(key, done))
-        return True
 
     async def stop(self, *, grace_seconds: float) -> None:
         """At shutdown: let running follow-ups finish within the grace time, then cancel the rest."""
@@ -143,6 +142,8 @@ class FollowUpActions:
         try:
             telegram_file = await self._bot.get_file(file_id)
             await telegram_file.download_to_drive(dest)
+        except NetworkError as err:  # Telegram unreachable or answering 5xx: worth a later tap
+            raise FollowUpProblem("followup-telegram-unreachable") from err
         except TelegramError as err:
             raise FollowUpProblem("followup-fetch-failed") from err
         return dest

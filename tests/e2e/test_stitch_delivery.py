@@ -147,6 +147,21 @@ async def test_a_stitch_telegram_does_not_take_within_the_window_is_explained(
     no_internal_failures(api)
 
 
+async def test_telegram_failing_to_give_the_clips_back_is_explained(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    chat = api.users.private_chat(user_id=8208)
+    async with bot_with():
+        continued = await continued_clip(api, chat, None)
+        api.faults.inject("getFile", error_code=502, count=1)
+        start, _ = tap_stitch(api, chat, None, continued)
+        told = await api.calls.wait_for(replying_to_nothing_in(chat), timeout=60, start=start)
+
+    assert "Telegram could not be reached just now" in told.params["text"]
+    assert not sends_after(api, "sendVideo", start)
+    no_internal_failures(api)
+
+
 async def test_a_shutdown_ends_a_stitch_still_retrying_and_other_users_are_served_meanwhile(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
