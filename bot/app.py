@@ -90,7 +90,11 @@ async def _post_stop(application: BotApplication) -> None:
     data: BotData = application.bot_data
     if data.services is not None:
         await data.services.heartbeat.stop()
-        await data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        # Stitches still being sent get the same grace as the jobs, at the same time.
+        await asyncio.gather(
+            data.services.runner.shutdown(grace_seconds=SHUTDOWN_GRACE_SECONDS),
+            data.services.followups.stop(grace_seconds=SHUTDOWN_GRACE_SECONDS),
+        )
         # Final status texts are written while the bot can still reach Telegram (application.shutdown()
         # closes the bot's connection right after this).
         await data.services.board.stop()

@@ -147,9 +147,7 @@ class Services:
             intake=intake,
             texts=texts,
             albums=AlbumCollector(),
-            followups=FollowUpActions(
-                bot=bot, jobs=jobs, temp_dir=settings.temp_dir, upload_timeouts=upload_timeouts
-            ),
+            followups=FollowUpActions(bot=bot, jobs=jobs, temp_dir=settings.temp_dir, delivery=delivery),
             languages=languages,
             metrics=metrics,
             payments=payments,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 
@@ -12,12 +13,15 @@ from bot.chats import is_group_chat
 from bot.constants import DOUBLE_TAP_WINDOW_SECONDS
 from bot.context import BotContext
 from bot.jobs.delivery import Destination, caption_html
+from bot.jobs.followup_actions import ChatGone
 from bot.jobs.followup_buttons import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.stored_request import StoredRequest
 from bot.user_errors import UserFacingError
-from handlers.common import answer_alert
+from handlers.common import REFUSAL_SEND_ERRORS, answer_alert
 from storage import Job
+
+logger = logging.getLogger(__name__)
 
 
 async def followup_button(update: Update, context: BotContext) -> None:
@@ -63,21 +67,37 @@ async def followup_button(update: Update, context: BotContext) -> None:
                     origin.chat_id, result.text, message_thread_id=origin.thread_id
                 )
         else:
-            await query.answer(context.t("followup-stitching"))
-            await _stitch(context, job, origin)
+            # The delivery may retry for minutes: it runs in the background, and a second tap meanwhile
+            # starts nothing new.
+            stitch = _stitch(update, context, job, origin)
+            services.followups.start(f"stitch:{job.id}:{origin.chat_id}", stitch)
+            await _toast(query, context.t("followup-stitching"))
     except UserFacingError as problem:
         await context.bot.send_message(
             origin.chat_id, context.explain(problem), message_thread_id=origin.thread_id
         )
 
 
-async def _stitch(context: BotContext, job: Job, origin: Origin) -> None:
-    chain = await context.services.followups.chain(job)
-    prompts = " → ".join(_prompt_of(clip) for clip in chain.jobs)
-    caption = caption_html(prompts, context.t("followup-stitched", clips=len(chain.file_ids)))
-    in_group = is_group_chat(origin.chat_type)
-    destination = Destination(origin.chat_id, origin.thread_id, origin.message_id, in_group)
-    await context.services.followups.stitch_and_send(chain, destination, caption)
+async def _stitch(update: Update, context: BotContext, job: Job, origin: Origin) -> None:
+    """Stitch the chain and send it; tell the user when it cannot be done (unless no one can be told)."""
+    try:
+        chain = await context.services.followups.chain(job)
+        prompts = " → ".join(_prompt_of(clip) for clip in chain.jobs)
+        caption = caption_html(prompts, context.t("followup-stitched", clips=len(chain.file_ids)))
+        in_group = is_group_chat(origin.chat_type)
+        destination = Destination(origin.chat_id, origin.thread_id, origin.message_id, in_group)
+        await context.services.followups.stitch_and_send(chain, destination, caption)
+    except UserFacingError as problem:
+        try:
+            await context.bot.send_message(
+                origin.chat_id, context.explain(problem), message_thread_id=origin.thread_id
+            )
+        except REFUSAL_SEND_ERRORS as err:
+            logger.warning("Job %s: the stitch problem could not be told: %s", job.id, err)
+    except ChatGone as err:
+        logger.info("Job %s: the stitched video cannot reach the chat: %s", job.id, err)
+    except Exception as err:  # a bug: the error handler logs it, alerts the admins and says so
+        await context.application.process_error(update, err)
 
 
 def _prompt_of(job: Job) -> str:
@@ -89,6 +109,14 @@ async def _answer(query: CallbackQuery, context: BotContext, result: IntakeResul
         await query.answer(_plain(result.text), show_alert=True)
     else:
         await query.answer(context.t("retry-already" if result.duplicate else "retry-started"))
+
+
+async def _toast(query: CallbackQuery, text: str) -> None:
+    """Stop the button's spinner with a short note; a failed answer (a stale query) is only logged."""
+    try:
+        await query.answer(text)
+    except REFUSAL_SEND_ERRORS as err:
+        logger.info("Button answer not sent: %s", err)
 
 
 def _plain(html_text: str) -> str:

@@ -4,32 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
 from bot.jobs.delivery import (
+    Delivered,
+    DeliveryWindowPassed,
     Destination,
     ReadyVideo,
-    SentVideo,
-    UploadTimeouts,
+    Undeliverable,
+    VideoDelivery,
     prepare_for_upload,
-    send_videos,
 )
 from bot.media.errors import MediaError
 from bot.user_errors import UserFacingError
 from storage import Job, JobStore
 
+logger = logging.getLogger(__name__)
+
+# Undeliverable kinds (bot/jobs/delivery.py) after which the chat takes no message from the bot either.
+_NO_ONE_TO_TELL = frozenset({"bot_blocked", "bot_kicked", "user_deactivated", "chat_not_found", "forbidden"})
+
 
 class FollowUpProblem(UserFacingError):
     """A follow-up cannot be done; `key` names the text that tells the user why."""
+
+
+class ChatGone(Exception):
+    """The chat takes nothing from the bot any more (blocked, removed, deleted): there is no one to tell."""
 
 
 @dataclass(frozen=True)
@@ -45,15 +57,36 @@ class Chain:
 
 
 class FollowUpActions:
-    """Fetches delivered clips back from Telegram (by file id) to build on them."""
+    """Fetches delivered clips back from Telegram (by file id) to build on them, and owns the follow-ups
+    that outlive their button press (a stitch's delivery may retry for minutes)."""
 
-    def __init__(
-        self, *, bot: Bot, jobs: JobStore, temp_dir: Path, upload_timeouts: UploadTimeouts | None = None
-    ) -> None:
+    def __init__(self, *, bot: Bot, jobs: JobStore, temp_dir: Path, delivery: VideoDelivery) -> None:
         self._bot = bot
-        self._upload_timeouts = upload_timeouts
         self._jobs = jobs
         self._temp_dir = temp_dir
+        self._delivery = delivery
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    def start(self, key: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background, unless work under the same key is still running (a double tap)."""
+        if key in self._running:
+            work.close()
+            return
+        task = asyncio.create_task(work, name=f"followup-{key}")
+        self._running[key] = task
+        task.add_done_callback(lambda done: self._finished(key, done))
+
+    async def stop(self, *, grace_seconds: float) -> None:
+        """At shutdown: let running follow-ups finish within the grace time, then cancel the rest."""
+        tasks = list(self._running.values())
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace_seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+            logger.info("Stopped %d follow-up(s) still running (the buttons can be tapped again)", len(late))
 
     async def last_frame(self, job: Job) -> FrameImage:
         """The last frame of the job's (first) video, as the start frame of the next clip."""
@@ -76,8 +109,9 @@ class FollowUpActions:
         """The job and the clips it continues, oldest first."""
         return Chain(await self._jobs.chain(job.id))
 
-    async def stitch_and_send(self, chain: Chain, destination: Destination, caption: str) -> list[SentVideo]:
-        """Join the chain's clips into one MP4 (no re-encode when they match) and send it."""
+    async def stitch_and_send(self, chain: Chain, destination: Destination, caption: str) -> Delivered:
+        """Join the chain's clips into one MP4 (no re-encode when they match) and send it until Telegram
+        has it; FollowUpProblem when it cannot be made or sent, ChatGone when the chat can't be told."""
         file_ids = chain.file_ids
         if len(file_ids) < 2:
             raise FollowUpProblem("followup-nothing-to-stitch")
@@ -91,15 +125,35 @@ class FollowUpActions:
                 ready: ReadyVideo = await prepare_for_upload(joined)
             except MediaError as err:
                 raise FollowUpProblem("followup-stitch-failed") from err
-            return await send_videos(self._bot, destination, [ready], caption, timeouts=self._upload_timeouts)
+            try:
+                return await self._delivery.deliver(
+                    destination, [ready], caption, None, job_id=f"{chain.jobs[-1].id} (stitch)"
+                )
+            except Undeliverable as err:
+                if err.kind in _NO_ONE_TO_TELL:
+                    raise ChatGone(err.description) from err
+                if err.kind == "no_rights":
+                    raise FollowUpProblem("followup-stitch-no-rights") from err
+                raise FollowUpProblem("failure-undeliverable", reason=err.description) from err
+            except DeliveryWindowPassed as err:
+                raise FollowUpProblem("followup-stitch-not-sent") from err
 
     async def _fetch(self, file_id: str, dest: Path) -> Path:
         try:
             telegram_file = await self._bot.get_file(file_id)
             await telegram_file.download_to_drive(dest)
+        except NetworkError as err:  # Telegram unreachable or answering 5xx: worth a later tap
+            raise FollowUpProblem("followup-telegram-unreachable") from err
         except TelegramError as err:
             raise FollowUpProblem("followup-fetch-failed") from err
         return dest
+
+    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._running.get(key) is task:
+            del self._running[key]
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # The work handles its own errors; this is only a last record of a bug.
+            logger.error("Follow-up %s failed", key, exc_info=error)
 
     def _workdir(self) -> tempfile.TemporaryDirectory[str]:
         self._temp_dir.mkdir(parents=True, exist_ok=True)
