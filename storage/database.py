@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,6 +21,8 @@ from storage.migrations import apply_migrations
 logger = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+# How often a WAL switch that met a just-opened file is tried again.
+WAL_SWITCH_PAUSE_SECONDS = 0.02
 
 
 class Database:
@@ -56,7 +59,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             # Only takes effect on a new, empty file; lets cleanup give freed pages back to the disk.
             await conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            mode = await fetch_value(conn, "PRAGMA journal_mode = WAL")
+            mode = await _switch_to_wal(conn, busy_timeout_ms / 1000)
             if str(mode).lower() != "wal":
                 raise StorageError(f"could not switch {db_path} to WAL mode (got {mode!r})")
             version = await apply_migrations(conn)
@@ -151,3 +154,19 @@ async def fetch_int(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] 
     """A single integer result (COUNT/SUM); NULL counts as 0."""
     value = await fetch_value(conn, sql, params)
     return 0 if value is None else int(value)
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection, busy_seconds: float) -> object:
+    """Turn on WAL mode and return the mode now in force.
+
+    SQLite answers "database is locked" at once, without its busy handler, when another connection opens the
+    same new file at that moment; that is retried within the busy timeout like any other lock.
+    """
+    deadline = time.monotonic() + busy_seconds
+    while True:
+        try:
+            return await fetch_value(conn, "PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(WAL_SWITCH_PAUSE_SECONDS)
