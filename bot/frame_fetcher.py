@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.constants import FileSizeLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.jobs.build import FrameImage
 from bot.media.errors import ImageError, MediaError
@@ -49,8 +50,15 @@ class FrameFetcher:
     async def fetch(self, ref: ImageRef) -> FrameImage:
         """The prepared frame; its bytes are downloaded, never its URL sent on (it contains the bot token)."""
         check_downloadable(ref)
-        telegram_file = await self._bot.get_file(ref.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
+        try:
+            telegram_file = await self._bot.get_file(ref.file_id)
+            data = bytes(await telegram_file.download_as_bytearray())
+        except (BadRequest, Forbidden) as err:  # (PTB makes these NetworkErrors too) e.g. an unknown file id
+            raise ImageProblem("image-fetch-failed") from err
+        except NetworkError as err:  # Telegram unreachable or answering 5xx: worth sending again later
+            raise ImageProblem("image-telegram-unreachable") from err
+        except TelegramError as err:
+            raise ImageProblem("image-fetch-failed") from err
         try:
             prepared = await asyncio.to_thread(prepare_image, data, allowed_mime_types=UPSTREAM_MIME_TYPES)
         except ImageError as err:

@@ -102,7 +102,16 @@ async def reply(message: Message, text: str) -> None:
 
 async def answer_alert(query: CallbackQuery, text: str | None = None) -> None:
     """Stop a button's spinner with a short alert; a failed answer (a stale query) is logged, not raised."""
+    await _answer_button(query, text, alert=text is not None)
+
+
+async def answer_note(query: CallbackQuery, text: str) -> None:
+    """Stop a button's spinner with a note that fades by itself; a failed answer is logged, not raised."""
+    await _answer_button(query, text, alert=False)
+
+
+async def _answer_button(query: CallbackQuery, text: str | None, *, alert: bool) -> None:
     try:
-        await query.answer(text, show_alert=text is not None)
+        await query.answer(text, show_alert=alert)
     except REFUSAL_SEND_ERRORS as err:
         logger.info("Button answer not sent: %s", err)

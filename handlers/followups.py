@@ -18,7 +18,7 @@ from bot.jobs.followup_buttons import decode
 from bot.jobs.intake import IntakeResult, Origin, Rejected
 from bot.jobs.stored_request import StoredRequest
 from bot.user_errors import UserFacingError
-from handlers.common import REFUSAL_SEND_ERRORS, answer_alert
+from handlers.common import REFUSAL_SEND_ERRORS, answer_alert, answer_note
 from storage import Job
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ async def followup_button(update: Update, context: BotContext) -> None:
             # starts nothing new.
             stitch = _stitch(update, context, job, origin)
             services.followups.start(f"stitch:{job.id}:{origin.chat_id}", stitch)
-            await _toast(query, context.t("followup-stitching"))
+            await answer_note(query, context.t("followup-stitching"))
     except UserFacingError as problem:
         await context.bot.send_message(
             origin.chat_id, context.explain(problem), message_thread_id=origin.thread_id
@@ -109,14 +109,6 @@ async def _answer(query: CallbackQuery, context: BotContext, result: IntakeResul
         await query.answer(_plain(result.text), show_alert=True)
     else:
         await query.answer(context.t("retry-already" if result.duplicate else "retry-started"))
-
-
-async def _toast(query: CallbackQuery, text: str) -> None:
-    """Stop the button's spinner with a short note; a failed answer (a stale query) is only logged."""
-    try:
-        await query.answer(text)
-    except REFUSAL_SEND_ERRORS as err:
-        logger.info("Button answer not sent: %s", err)
 
 
 def _plain(html_text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 from telegram import Bot
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.gateway.catalog import Orientation
 from bot.jobs.build import FrameImage
@@ -142,6 +142,8 @@ class FollowUpActions:
         try:
             telegram_file = await self._bot.get_file(file_id)
             await telegram_file.download_to_drive(dest)
+        except (BadRequest, Forbidden) as err:  # (PTB makes these NetworkErrors too) e.g. "file is too big"
+            raise FollowUpProblem("followup-fetch-failed") from err
         except NetworkError as err:  # Telegram unreachable or answering 5xx: worth a later tap
             raise FollowUpProblem("followup-telegram-unreachable") from err
         except TelegramError as err:

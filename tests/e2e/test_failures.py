@@ -10,6 +10,7 @@ from storage import Database, QuotaLedger
 from tests.e2e.harness import replying_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.gateway import FakeGateway
+from tests.fakes.media import make_image
 
 BotStarter = Callable[..., AbstractAsyncContextManager[Any]]
 
@@ -150,3 +151,28 @@ async def test_allow_list_refuses_politely(
 
     assert "private" in reply.params["text"]
     assert gateway.requests == []
+
+
+async def test_a_photo_telegram_cannot_give_back_is_explained_and_costs_nothing(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Any
+) -> None:
+    chat = api.users.private_chat(user_id=2095)
+    photo = make_image(width=640, height=360)
+    async with bot_with():
+        api.faults.inject("getFile", error_code=502, retry_after=None, count=1)
+        down = api.users.send_photo(chat, None, photo, caption="the sea at dawn")
+        unreachable = await api.calls.wait_for(replying_to(down["message_id"], chat.id), timeout=15)
+        api.faults.inject(
+            "getFile", error_code=400, retry_after=None, count=1, description="Bad Request: wrong file_id"
+        )
+        gone = api.users.send_photo(chat, None, photo, caption="the sea at dusk")
+        refused = await api.calls.wait_for(replying_to(gone["message_id"], chat.id), timeout=15)
+
+    assert "could not be reached" in unreachable.params["text"]
+    assert "couldn't fetch that image" in refused.params["text"]
+    for answer in (unreachable, refused):
+        assert "Nothing was charged" in answer.params["text"]
+        assert "went wrong" not in answer.params["text"]
+    assert gateway.requests_to("/v1/chat/completions") == [] and gateway.requests_to("/v1/videos") == []
+    assert api.calls.to("sendVideo") == []
+    assert await usage_left(tmp_path / "bot.sqlite3", 2095) == 100

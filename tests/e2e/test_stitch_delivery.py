@@ -162,6 +162,22 @@ async def test_telegram_failing_to_give_the_clips_back_is_explained(
     no_internal_failures(api)
 
 
+async def test_a_clip_telegram_refuses_to_give_back_says_why(
+    api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter
+) -> None:
+    # A 400 is a NetworkError in PTB too: it must not read as "Telegram could not be reached".
+    chat = api.users.private_chat(user_id=8209)
+    async with bot_with():
+        continued = await continued_clip(api, chat, None)
+        api.faults.inject("getFile", error_code=400, count=1, description="Bad Request: file is too big")
+        start, _ = tap_stitch(api, chat, None, continued)
+        told = await api.calls.wait_for(replying_to_nothing_in(chat), timeout=60, start=start)
+
+    assert "couldn't fetch that video back" in told.params["text"]
+    assert not sends_after(api, "sendVideo", start)
+    no_internal_failures(api)
+
+
 async def test_a_shutdown_ends_a_stitch_still_retrying_and_other_users_are_served_meanwhile(
     api: FakeBotAPI, gateway: FakeGateway, bot_with: BotStarter, tmp_path: Path
 ) -> None:
